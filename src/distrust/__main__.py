@@ -1,0 +1,5 @@
+import sys
+
+from distrust.cli import main
+
+sys.exit(main())

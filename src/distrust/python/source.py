@@ -1,0 +1,159 @@
+"""A parsed Python module: its text, its `ast`, and the names its imports bring in."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+
+BUILTINS = frozenset(dir(builtins))
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    message: str
+    line: int
+    column: int
+
+
+def parse(text: str, filename: str) -> ast.Module | ParseFailure:
+    """Parse with the running interpreter's `ast`; code written for a newer Python goes through
+    the fallback parser, which yields the same node types. Never executes anything."""
+    try:
+        return ast.parse(text, filename=filename, type_comments=False)
+    except SyntaxError as err:
+        first = err
+    except (RecursionError, MemoryError):
+        return ParseFailure("too deeply nested for the parser", 1, 1)
+    except ValueError as err:  # source contains NUL bytes on some versions
+        return ParseFailure(str(err), 1, 1)
+    from distrust.python import fallback
+
+    try:
+        return fallback.parse(text, filename)
+    except SyntaxError:
+        pass
+    except RecursionError:
+        return ParseFailure("too deeply nested for the parser", 1, 1)
+    return ParseFailure(first.msg or "invalid syntax", first.lineno or 1, first.offset or 1)
+
+
+@dataclass
+class Module:
+    """One Python file of the scan. `path` is POSIX, relative to the scan root; `name` is the
+    dotted module name within the project (`pkg.sub.mod`, `pkg` for `pkg/__init__.py`)."""
+
+    path: str
+    name: str
+    text: str
+    tree: ast.Module
+    is_package: bool = False
+    imports: dict[str, str] = field(default_factory=dict)
+    definitions: dict[str, ast.AST] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.imports, self.definitions = _collect_names(self.tree, self.name, self.is_package)
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    def line_text(self, line: int) -> str:
+        if 1 <= line <= len(self.lines):
+            return self.lines[line - 1]
+        return ""
+
+    def column(self, line: int, byte_offset: int) -> int:
+        """Convert an `ast` column (a UTF-8 byte offset, 0-based) into a 1-based column in
+        code points."""
+        text = self.line_text(line)
+        if text.isascii():
+            return byte_offset + 1
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace")) + 1
+
+    def qualname(self, node: ast.AST) -> str | None:
+        """The dotted name an expression refers to, resolved through imports: `req.args` after
+        `from flask import request as req` is `flask.request.args`. Calls in the chain are kept
+        as `()` (`sqlite3.connect().cursor`)."""
+        parts: list[str] = []
+        current: ast.AST = node
+        while True:
+            if isinstance(current, ast.Attribute):
+                parts.append(current.attr)
+                current = current.value
+            elif isinstance(current, ast.Call):
+                parts.append("()")
+                current = current.func
+            elif isinstance(current, ast.Name):
+                base = self.resolve(current.id)
+                if base is None:
+                    return None
+                parts.append(base)
+                break
+            else:
+                return None
+        parts.reverse()
+        out = parts[0]
+        for part in parts[1:]:
+            out = out + part if part == "()" else f"{out}.{part}"
+        return out
+
+    def resolve(self, name: str) -> str | None:
+        if name in self.imports:
+            return self.imports[name]
+        if name in self.definitions:
+            return f"{self.name}.{name}" if self.name else name
+        if name in BUILTINS:
+            return name
+        return None
+
+
+def _collect_names(
+    tree: ast.Module, module: str, is_package: bool
+) -> tuple[dict[str, str], dict[str, ast.AST]]:
+    imports: dict[str, str] = {}
+    definitions: dict[str, ast.AST] = {}
+    package = module if is_package else module.rpartition(".")[0]
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    imports[alias.asname] = alias.name
+                else:
+                    top = alias.name.partition(".")[0]
+                    imports[top] = top
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(node.module or "", node.level, package)
+            for alias in node.names:
+                if alias.name == "*":
+                    continue
+                imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            definitions.setdefault(node.name, node)
+        elif isinstance(node, ast.If | ast.Try | ast.With):
+            # Imports guarded by `try`/`if TYPE_CHECKING` still bind names.
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt | ast.ExceptHandler):
+                    stack.append(child)
+        elif isinstance(node, ast.ExceptHandler):
+            stack.extend(node.body)
+    return imports, definitions
+
+
+def _absolute(module: str, level: int, package: str) -> str:
+    if level == 0:
+        return module
+    parts = package.split(".") if package else []
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    if module:
+        parts.append(module)
+    return ".".join(parts)
+
+
+def stdlib_modules() -> frozenset[str]:
+    return frozenset(sys.stdlib_module_names)
