@@ -1,0 +1,146 @@
+"""The OSV API: one batched query per thousand packages, each record fetched once and kept
+on disk (records are keyed by id and modification time, so a changed record is fetched
+again)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from distrust.deps.cache import JsonCache
+from distrust.deps.http import FetchError, fetch
+from distrust.deps.osv import InvalidRecord, parse_record
+from distrust.deps.types import Advisory, normalise
+
+DEFAULT_OSV_URL = "https://api.osv.dev"
+BATCH = 1000
+MAX_PAGES = 20
+
+
+class OsvUnavailable(Exception):
+    """The API could not be used; the message says why."""
+
+
+class OsvClient:
+    def __init__(self, base_url: str, records: JsonCache, queries: JsonCache, *,
+                 timeout: float = 20.0, max_bytes: int = 32 * 1024**2, workers: int = 8,
+                 offline: bool = False) -> None:
+        self.base = base_url.rstrip("/")
+        self.records = records
+        self.queries = queries
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.workers = workers
+        self.offline = offline
+        self.requests = 0
+
+    def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
+        self.requests += 1
+        try:
+            response = fetch(f"{self.base}/v1/querybatch", timeout=self.timeout,
+                             max_bytes=self.max_bytes, data=json.dumps(payload).encode())
+        except FetchError as err:
+            raise OsvUnavailable(str(err)) from None
+        if response.status != 200:
+            raise OsvUnavailable(f"{self.base}/v1/querybatch answered HTTP {response.status}")
+        try:
+            data = json.loads(response.body)
+        except ValueError:
+            raise OsvUnavailable(f"{self.base}/v1/querybatch answered with invalid JSON"
+                                 ) from None
+        if not isinstance(data, dict) or not isinstance(data.get("results", []), list):
+            raise OsvUnavailable(f"{self.base}/v1/querybatch answered in an unknown shape")
+        return data
+
+    def _query_ids(self, packages: list[tuple[str, str]]) -> dict[tuple[str, str], list[
+            tuple[str, str]]]:
+        """(id, modified) of every record for each (ecosystem, name)."""
+        found: dict[tuple[str, str], list[tuple[str, str]]] = {p: [] for p in packages}
+        pending: list[tuple[tuple[str, str], str | None]] = [(p, None) for p in packages]
+        pages = 0
+        while pending:
+            pages += 1
+            if pages > MAX_PAGES * max(1, (len(packages) + BATCH - 1) // BATCH):
+                raise OsvUnavailable("the OSV API kept paging: stopped")
+            chunk, pending = pending[:BATCH], pending[BATCH:]
+            queries: list[dict[str, Any]] = []
+            for (ecosystem, name), token in chunk:
+                query: dict[str, Any] = {"package": {"ecosystem": ecosystem, "name": name}}
+                if token:
+                    query["page_token"] = token
+                queries.append(query)
+            results = self._post({"queries": queries}).get("results", [])
+            if len(results) != len(chunk):
+                raise OsvUnavailable("the OSV API answered a different number of results")
+            for ((key, _), result) in zip(chunk, results, strict=True):
+                if not isinstance(result, dict):
+                    continue
+                for vuln in result.get("vulns", []) or []:
+                    if isinstance(vuln, dict) and isinstance(vuln.get("id"), str):
+                        found[key].append((vuln["id"], str(vuln.get("modified", ""))))
+                token = result.get("next_page_token")
+                if isinstance(token, str) and token:
+                    pending.append((key, token))
+        return found
+
+    def _record(self, ident: str, modified: str) -> Advisory | None:
+        cache_key = f"{ident}|{modified}"
+        cached = self.records.get(cache_key, ignore_age=True)
+        if cached is not None:
+            try:
+                return parse_record(cached)
+            except InvalidRecord:
+                pass
+        if self.offline:
+            return None
+        self.requests += 1
+        try:
+            response = fetch(f"{self.base}/v1/vulns/{ident}", timeout=self.timeout,
+                             max_bytes=self.max_bytes)
+        except FetchError as err:
+            raise OsvUnavailable(str(err)) from None
+        if response.status != 200:
+            raise OsvUnavailable(f"{self.base}/v1/vulns/{ident} answered HTTP {response.status}")
+        try:
+            data = json.loads(response.body)
+            advisory = parse_record(data)
+        except (ValueError, InvalidRecord) as err:
+            raise OsvUnavailable(f"{self.base}/v1/vulns/{ident}: invalid record ({err})"
+                                 ) from None
+        self.records.put(cache_key, data)
+        return advisory
+
+    def advisories(self, packages: Iterable[tuple[str, str]]
+                   ) -> dict[tuple[str, str], list[Advisory]]:
+        """Records for each (ecosystem, name); raises OsvUnavailable when the API cannot
+        answer for all of them (offline: when the cache cannot)."""
+        wanted = sorted({(e, normalise(e, n)) for e, n in packages})
+        ids: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        missing: list[tuple[str, str]] = []
+        for key in wanted:
+            cached = self.queries.get(f"{key[0]}|{key[1]}", ignore_age=self.offline)
+            if isinstance(cached, list):
+                ids[key] = [(str(i), str(m)) for i, m in cached]
+            else:
+                missing.append(key)
+        if missing:
+            if self.offline:
+                raise OsvUnavailable(f"offline, and {len(missing)} packages have no cached "
+                                     "OSV answer")
+            fresh = self._query_ids(missing)
+            for key, value in fresh.items():
+                self.queries.put(f"{key[0]}|{key[1]}", [list(v) for v in value])
+            ids.update(fresh)
+        unique = sorted({v for value in ids.values() for v in value})
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            records = dict(zip(unique, pool.map(lambda v: self._record(*v), unique),
+                               strict=True))
+        out: dict[tuple[str, str], list[Advisory]] = {}
+        for key, value in ids.items():
+            advisories = [records[v] for v in value]
+            if any(a is None for a in advisories):
+                raise OsvUnavailable("offline, and some OSV records are not cached")
+            out[key] = [a for a in advisories if a is not None]
+        return out
