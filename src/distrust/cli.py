@@ -1,0 +1,270 @@
+"""The command line: subcommands → library calls → exit code.
+
+Exit codes: 0 when no unsuppressed finding meets the thresholds, 1 when one does, 2 when the
+tool could not do what was asked (bad arguments or configuration, an internal error in a
+rule)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from distrust import __version__, baseline, config, scan
+from distrust.errors import DistrustError, UsageError
+from distrust.model import Confidence, Finding, Notice, RunInfo, ScanResult, Severity
+from distrust.report import FORMATS, RenderOptions, write
+from distrust.report.escape import escape_terminal
+from distrust.rules import ALL_RULES, BY_CODE
+from distrust.rules.rule import Rule
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+PROGRESS_MIN_FILES = 200
+
+
+def _codes(text: str) -> list[str]:
+    codes = [c.strip().upper() for c in text.split(",") if c.strip()]
+    for code in codes:
+        if not code.isalnum():
+            raise argparse.ArgumentTypeError(f"invalid rule code or prefix {code!r}")
+    return codes
+
+
+def _severity(text: str) -> Severity:
+    try:
+        return Severity.parse(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _confidence(text: str) -> Confidence:
+    try:
+        return Confidence.parse(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--jobs must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--jobs must be at least 1, got {value}")
+    return value
+
+
+def add_output_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=sorted(FORMATS), default="text",
+                   help="output format (default: text)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    p.add_argument("--min-severity", type=_severity, metavar="LEVEL",
+                   help="report findings of at least this severity: low, medium, high, critical")
+    p.add_argument("--min-confidence", type=_confidence, metavar="LEVEL",
+                   help="report findings of at least this confidence: low, medium, high")
+    p.add_argument("--baseline", metavar="FILE",
+                   help="accept the findings recorded in FILE: only new ones are reported")
+    p.add_argument("--write-baseline", metavar="FILE",
+                   help="record the current findings in FILE as the accepted baseline")
+    p.add_argument("--config", metavar="FILE",
+                   help="configuration file (default: the nearest distrust.toml or "
+                        "pyproject.toml with [tool.distrust])")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="distrust",
+        description="Verify AI-generated code before anyone trusts it.",
+    )
+    parser.add_argument("--version", action="version", version=f"distrust {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("scan", help="scan Python code for vulnerabilities",
+                       description="Scan Python files for vulnerabilities: taint analysis "
+                                   "from untrusted input to dangerous calls, plus pattern "
+                                   "rules.")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
+    add_output_arguments(p)
+    p.add_argument("--select", type=_codes, metavar="CODES",
+                   help="only these rule codes or prefixes (comma-separated)")
+    p.add_argument("--ignore", type=_codes, metavar="CODES",
+                   help="skip these rule codes or prefixes (comma-separated)")
+    p.add_argument("--exclude", action="append", metavar="GLOB", default=[],
+                   help="leave out paths matching this gitignore-style pattern (repeatable)")
+    p.add_argument("-j", "--jobs", type=_jobs, metavar="N",
+                   help="worker processes (default: the number of CPUs)")
+    p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    p.set_defaults(func=run_scan)
+
+    p = sub.add_parser("rules", help="list the rules, or print one rule's documentation")
+    p.add_argument("code", nargs="?", help="a rule code such as SQL001")
+    p.set_defaults(func=run_rules)
+
+    for add in _EXTRA_PARSERS:
+        add(sub)
+    return parser
+
+
+def _extra_parsers() -> tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
+                                       None], ...]:
+    try:
+        from distrust.deps import commands
+    except ImportError:
+        return ()
+    return (commands.add_deps_parser, commands.add_db_parser, commands.add_guard_parser,
+            commands.add_hook_parser)
+
+
+_EXTRA_PARSERS = _extra_parsers()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_ERROR if exc.code not in (0, None) else EXIT_OK
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    try:
+        code: int = args.func(args)
+        return code
+    except DistrustError as err:
+        print(f"distrust: error: {escape_terminal(str(err))}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("distrust: interrupted", file=sys.stderr)
+        return 130
+
+
+def load_config(args: argparse.Namespace) -> config.Config:
+    if args.config:
+        path = Path(args.config)
+        if not path.is_file():
+            raise UsageError(f"--config {args.config}: no such file")
+        return config.load(path)
+    return config.load(config.find(Path.cwd()))
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    cfg = load_config(args)
+    paths = [Path(p) for p in (args.paths or cfg.paths or ["."])]
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or directory")
+    select = args.select if args.select is not None else list(cfg.select)
+    ignore = args.ignore if args.ignore is not None else list(cfg.ignore)
+    for code in [*select, *ignore]:
+        if not any(rule.code.startswith(code) for rule in ALL_RULES):
+            raise UsageError(f"{code}: no rule code starts with this "
+                             "(see `distrust rules`)")
+    rules = scan.select_rules(ALL_RULES, select, ignore)
+    cfg_exclude = (*cfg.exclude, *args.exclude)
+    cfg = _with(cfg, exclude=cfg_exclude)
+    jobs = args.jobs or cfg.jobs or os.cpu_count() or 1
+    progress = None if args.no_progress else _progress_bar()
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    outcome = scan.scan(paths, cfg, rules=rules, jobs=jobs, progress=progress)
+    if progress is not None:
+        progress(-1, -1)
+    return finish(args, cfg, outcome.result, started, rules,
+                  [f"rule {f.rule} failed on {f.path}:{f.line}: {f.error}"
+                   for f in outcome.failures])
+
+
+def _with(cfg: config.Config, **changes: object) -> config.Config:
+    from dataclasses import replace
+
+    return replace(cfg, **changes)  # type: ignore[arg-type]
+
+
+def finish(args: argparse.Namespace, cfg: config.Config, result: ScanResult, started: str,
+           rules: Sequence[Rule], failures: Sequence[str]) -> int:
+    """Thresholds, baseline, report, exit code: shared by every command that reports
+    findings."""
+    min_sev = args.min_severity or cfg.min_severity
+    min_conf = args.min_confidence or cfg.min_confidence
+    findings = tuple(f for f in result.findings
+                     if f.severity >= min_sev and f.confidence >= min_conf)
+    notices = list(result.notices)
+    baseline_path = args.baseline or cfg.baseline
+    if baseline_path and not args.write_baseline:
+        known = baseline.load(Path(baseline_path))
+        findings, accepted = known.partition(findings)
+        if accepted:
+            notices.append(Notice(f"{accepted} finding(s) accepted by the baseline "
+                                  f"{baseline_path}"))
+    result = ScanResult(findings, result.skipped, result.files_scanned, tuple(notices))
+    if args.write_baseline:
+        write(args.write_baseline, baseline.render(tuple(f for f in findings
+                                                         if not f.suppressed)))
+        print(f"distrust: wrote {sum(not f.suppressed for f in findings)} finding(s) to "
+              f"{escape_terminal(args.write_baseline)}", file=sys.stderr)
+    run = RunInfo(__version__, started)
+    to_stdout = not args.output
+    color = to_stdout and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    options = RenderOptions(color=color, root=str(Path.cwd()))
+    by_code = dict(BY_CODE)
+    by_code.update({r.code: r for r in rules})
+    text = FORMATS[args.format](result, by_code, run, options)
+    if to_stdout:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write(args.output, text)
+    for failure in failures:
+        print(f"distrust: internal error: {escape_terminal(failure)}", file=sys.stderr)
+    if failures:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if any(not f.suppressed for f in findings) else EXIT_OK
+
+
+def _progress_bar() -> Callable[[int, int], None] | None:
+    stream = sys.stderr
+    if not stream.isatty():
+        return None
+    shown = [False]
+
+    def update(done: int, total: int) -> None:
+        if done < 0:
+            if shown[0]:
+                stream.write("\r\x1b[K")
+                stream.flush()
+            return
+        if total < PROGRESS_MIN_FILES:
+            return
+        if done % 20 and done != total:
+            return
+        width = 30
+        filled = width * done // total
+        stream.write(f"\rscanning [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        stream.flush()
+        shown[0] = True
+
+    return update
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    if args.code:
+        rule = BY_CODE.get(args.code.upper())
+        if rule is None:
+            raise UsageError(f"{args.code}: unknown rule code (see `distrust rules`)")
+        print(f"# {rule.code} {rule.name}\n")
+        print(f"CWE-{rule.cwe} · {rule.owasp} · severity {rule.severity.label} · "
+              f"confidence {rule.confidence.label}\n")
+        print(rule.doc.rstrip())
+        return EXIT_OK
+    width = max(len(r.name) for r in ALL_RULES)
+    for rule in ALL_RULES:
+        kind = "taint" if rule.is_taint else "pattern"
+        print(f"{rule.code:<9} {rule.name:<{width}}  CWE-{rule.cwe:<4} "
+              f"{rule.severity.label:<8} {kind:<7} {rule.owasp}")
+    return EXIT_OK
+
+
+def findings_exit(findings: Sequence[Finding]) -> int:
+    return EXIT_FINDINGS if any(not f.suppressed for f in findings) else EXIT_OK

@@ -1,0 +1,54 @@
+"""The pattern-rule walk: one pass over a module's tree, dispatching each node to the rules
+that asked for its type."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from distrust.python.source import Module
+from distrust.rules.rule import Hit, Rule
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    """An exception inside a rule: our bug, reported with the rule and the file."""
+
+    rule: str
+    path: str
+    line: int
+    error: str
+
+
+def dispatch_table(rules: Iterable[Rule]) -> dict[type[ast.AST], list[Rule]]:
+    table: dict[type[ast.AST], list[Rule]] = {}
+    for rule in rules:
+        if rule.check is None:
+            continue
+        for node_type in rule.node_types:
+            table.setdefault(node_type, []).append(rule)
+    return table
+
+
+def run(
+    module: Module, table: dict[type[ast.AST], list[Rule]]
+) -> tuple[list[tuple[Rule, Hit]], list[RuleFailure]]:
+    hits: list[tuple[Rule, Hit]] = []
+    failures: list[RuleFailure] = []
+    if not table:
+        return hits, failures
+    for node in ast.walk(module.tree):
+        rules = table.get(type(node))
+        if not rules:
+            continue
+        for rule in rules:
+            assert rule.check is not None
+            try:
+                for found in rule.check(node, module):
+                    hits.append((rule, found if isinstance(found, Hit) else Hit(found)))
+            except Exception as err:  # noqa: BLE001 - reported as our bug, run exits 2
+                failures.append(RuleFailure(rule.code, module.path,
+                                            getattr(node, "lineno", 0),
+                                            f"{type(err).__name__}: {err}"))
+    return hits, failures

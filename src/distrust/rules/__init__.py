@@ -1,0 +1,15 @@
+"""The rule catalogue: one tuple lists every rule. Codes are never reused or renamed."""
+
+from __future__ import annotations
+
+from distrust.rules import injection
+from distrust.rules.rule import Rule
+
+ALL_RULES: tuple[Rule, ...] = (*injection.RULES,)
+
+BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
+
+
+def taint_rules(rules: tuple[Rule, ...] = ALL_RULES) -> dict[str, Rule]:
+    """Sink kind → rule, for the taint engine's flows."""
+    return {rule.sink_kind: rule for rule in rules if rule.sink_kind is not None}

@@ -1,0 +1,306 @@
+"""Built-in taint models for the standard library and common frameworks. Data only."""
+
+from __future__ import annotations
+
+from distrust.model import Confidence
+from distrust.taint.spec import ALL_KINDS, Sanitizer, Sink, Source, Spec
+
+H, M, L = Confidence.HIGH, Confidence.MEDIUM, Confidence.LOW
+
+SQL = "sql"
+SHELL = "shell"
+CODE = "code"
+DESERIALIZE = "deserialize"
+PATH = "path"
+URL = "url"
+HTML = "html"
+REDIRECT = "redirect"
+XXE = "xxe"
+LDAP = "ldap"
+XPATH = "xpath"
+HEADER = "header"
+LOG = "log"
+SESSION = "session"
+
+SOURCES: tuple[Source, ...] = (
+    Source(
+        "flask.request",
+        "Flask request data",
+        exclude=(
+            "flask.request.method",
+            "flask.request.is_json",
+            "flask.request.is_secure",
+            "flask.request.content_length",
+            "flask.request.endpoint",
+            "flask.request.blueprint",
+        ),
+    ),
+    Source("quart.request", "Quart request data"),
+    Source("bottle.request", "Bottle request data"),
+    Source("input", "console input", M, call=True),
+    Source("raw_input", "console input", M, call=True),
+    Source("sys.argv", "command-line argument", M),
+    Source("sys.stdin", "standard input", M),
+    Source("os.environ", "environment variable", L),
+    Source("os.getenv", "environment variable", L, call=True),
+    Source("os.environb", "environment variable", L),
+    Source("*.recv", "socket data", M, call=True),
+    Source("*.recvfrom", "socket data", M, call=True),
+    Source("*.recv_into", "socket data", M, call=True),
+    Source("urllib.parse.parse_qs", "parsed query string", M, call=True),
+)
+
+# Attributes of a request object (Django, Starlette/FastAPI, aiohttp, DRF, Flask) that carry
+# client-controlled data. A parameter named like `request` or annotated with a request type is a
+# request object.
+REQUEST_ATTRIBUTES = frozenset(
+    {
+        "GET", "POST", "COOKIES", "FILES", "META", "body", "data", "headers", "path",
+        "path_info", "get_full_path", "build_absolute_uri", "query_params", "path_params",
+        "cookies", "json", "form", "stream", "url", "query_string", "match_info", "query",
+        "rel_url", "post", "read", "text", "content", "args", "values", "get_json", "view_args",
+        "full_path", "files", "environ", "get_data", "scope", "raw_path", "user_agent",
+    }
+)
+REQUEST_NAMES = frozenset({"request", "req", "http_request"})
+REQUEST_TYPES = frozenset(
+    {
+        "Request", "HttpRequest", "WSGIRequest", "ASGIRequest", "BaseRequest", "web.Request",
+        "fastapi.Request", "starlette.requests.Request", "aiohttp.web.Request",
+        "django.http.HttpRequest", "rest_framework.request.Request", "WebSocket",
+    }
+)
+
+_SHELL_FUNCS = ("call", "run", "Popen", "check_call", "check_output", "getoutput",
+                "getstatusoutput")
+
+SINKS: tuple[Sink, ...] = (
+    # SQL: only the query text is a sink; parameters are safe by construction.
+    Sink("*.execute", SQL),
+    Sink("*.executemany", SQL),
+    Sink("*.executescript", SQL),
+    Sink("*.exec_driver_sql", SQL),
+    Sink("*.raw", SQL),
+    Sink("*.extra", SQL, args=(), keywords=("where", "select", "tables", "order_by")),
+    Sink("*.mogrify", SQL),
+    Sink("sqlalchemy.text", SQL),
+    Sink("sqlalchemy.sql.text", SQL),
+    Sink("sqlalchemy.sql.expression.text", SQL),
+    Sink("django.db.models.expressions.RawSQL", SQL),
+    Sink("django.db.models.RawSQL", SQL),
+    Sink("pandas.read_sql", SQL),
+    Sink("pandas.read_sql_query", SQL),
+    # OS commands.
+    Sink("os.system", SHELL),
+    Sink("os.popen", SHELL),
+    Sink("os.popen2", SHELL),
+    Sink("commands.getoutput", SHELL),
+    Sink("subprocess.getoutput", SHELL),
+    Sink("subprocess.getstatusoutput", SHELL),
+    *(Sink(f"subprocess.{f}", SHELL, keywords=("args",), when_keyword="shell")
+      for f in _SHELL_FUNCS),
+    *(Sink(f"subprocess.{f}", SHELL, keywords=("args", "executable"), program=True)
+      for f in _SHELL_FUNCS),
+    Sink("asyncio.create_subprocess_shell", SHELL),
+    Sink("asyncio.create_subprocess_exec", SHELL, program=True),
+    *(Sink(f"os.{f}", SHELL, program=True)
+      for f in ("execl", "execle", "execlp", "execlpe", "execv", "execve", "execvp",
+                "execvpe")),
+    *(Sink(f"os.{f}", SHELL, args=(1,), program=True)
+      for f in ("spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp",
+                "spawnvpe")),
+    # Code.
+    Sink("eval", CODE),
+    Sink("exec", CODE),
+    Sink("compile", CODE),
+    Sink("builtins.eval", CODE),
+    Sink("builtins.exec", CODE),
+    # Deserialization.
+    *(Sink(f"{m}.{f}", DESERIALIZE)
+      for m in ("pickle", "cPickle", "_pickle", "dill", "cloudpickle", "marshal")
+      for f in ("loads", "load", "Unpickler")),
+    Sink("jsonpickle.decode", DESERIALIZE),
+    Sink("jsonpickle.loads", DESERIALIZE),
+    Sink("shelve.open", DESERIALIZE),
+    Sink("pandas.read_pickle", DESERIALIZE),
+    Sink("yaml.unsafe_load", DESERIALIZE),
+    Sink("yaml.unsafe_load_all", DESERIALIZE),
+    Sink("yaml.full_load", DESERIALIZE),
+    Sink("yaml.full_load_all", DESERIALIZE),
+    *(Sink(f"yaml.{f}", DESERIALIZE,
+           unless_keyword=(("Loader", ("SafeLoader", "CSafeLoader", "BaseLoader",
+                                       "yaml.SafeLoader", "yaml.CSafeLoader",
+                                       "yaml.BaseLoader")),))
+      for f in ("load", "load_all")),
+    Sink("torch.load", DESERIALIZE, unless_keyword=(("weights_only", ("True",)),)),
+    Sink("numpy.load", DESERIALIZE, when_keyword="allow_pickle"),
+    # Files.
+    Sink("open", PATH, keywords=("file",)),
+    Sink("io.open", PATH, keywords=("file",)),
+    Sink("codecs.open", PATH, keywords=("filename",)),
+    Sink("os.open", PATH),
+    Sink("os.remove", PATH),
+    Sink("os.unlink", PATH),
+    Sink("os.rmdir", PATH),
+    Sink("os.rename", PATH, args=(0, 1)),
+    Sink("os.replace", PATH, args=(0, 1)),
+    Sink("os.listdir", PATH),
+    Sink("os.makedirs", PATH),
+    Sink("os.mkdir", PATH),
+    Sink("shutil.rmtree", PATH),
+    Sink("shutil.copy", PATH, args=(0, 1)),
+    Sink("shutil.copyfile", PATH, args=(0, 1)),
+    Sink("shutil.move", PATH, args=(0, 1)),
+    Sink("flask.send_file", PATH, keywords=("path_or_file",)),
+    Sink("starlette.responses.FileResponse", PATH, keywords=("path",)),
+    Sink("fastapi.responses.FileResponse", PATH, keywords=("path",)),
+    Sink("django.http.FileResponse", PATH),
+    Sink("aiohttp.web.FileResponse", PATH, keywords=("path",)),
+    *(Sink(f"pathlib.Path().{m}", PATH, args=(), receiver=True)
+      for m in ("open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink",
+                "rmdir", "mkdir", "touch", "rename", "replace", "iterdir")),
+    *(Sink(f"pathlib.PurePath().{m}", PATH, args=(), receiver=True)
+      for m in ("open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink")),
+    # Outgoing requests (SSRF).
+    *(Sink(f"requests.{f}", URL, keywords=("url",))
+      for f in ("get", "post", "put", "patch", "delete", "head", "options")),
+    Sink("requests.request", URL, args=(1,), keywords=("url",)),
+    *(Sink(f"requests.Session().{f}", URL, keywords=("url",))
+      for f in ("get", "post", "put", "patch", "delete", "head", "options")),
+    Sink("requests.Session().request", URL, args=(1,), keywords=("url",)),
+    *(Sink(f"httpx.{f}", URL, keywords=("url",))
+      for f in ("get", "post", "put", "patch", "delete", "head", "options", "stream")),
+    Sink("httpx.request", URL, args=(1,), keywords=("url",)),
+    *(Sink(f"httpx.{c}().{f}", URL, keywords=("url",))
+      for c in ("Client", "AsyncClient")
+      for f in ("get", "post", "put", "patch", "delete", "head", "options", "stream")),
+    *(Sink(f"httpx.{c}().request", URL, args=(1,), keywords=("url",))
+      for c in ("Client", "AsyncClient")),
+    *(Sink(f"aiohttp.ClientSession().{f}", URL, keywords=("url",))
+      for f in ("get", "post", "put", "patch", "delete", "head", "options")),
+    Sink("aiohttp.ClientSession().request", URL, args=(1,), keywords=("url",)),
+    Sink("urllib.request.urlopen", URL, keywords=("url",)),
+    Sink("urllib.request.Request", URL, keywords=("url",)),
+    Sink("urllib.request.urlretrieve", URL),
+    Sink("urllib2.urlopen", URL),
+    Sink("http.client.HTTPConnection", URL, keywords=("host",)),
+    Sink("http.client.HTTPSConnection", URL, keywords=("host",)),
+    Sink("socket.create_connection", URL),
+    # HTML.
+    Sink("markupsafe.Markup", HTML),
+    Sink("flask.Markup", HTML),
+    Sink("jinja2.Markup", HTML),
+    Sink("django.utils.safestring.mark_safe", HTML),
+    Sink("django.utils.html.format_html", HTML),
+    Sink("django.http.HttpResponse", HTML, keywords=("content",)),
+    Sink("flask.render_template_string", HTML, keywords=("source",)),
+    Sink("flask.make_response", HTML),
+    Sink("flask.Response", HTML, keywords=("response",)),
+    Sink("werkzeug.wrappers.Response", HTML, keywords=("response",)),
+    Sink("starlette.responses.HTMLResponse", HTML, keywords=("content",)),
+    Sink("fastapi.responses.HTMLResponse", HTML, keywords=("content",)),
+    Sink("aiohttp.web.Response", HTML, args=(), keywords=("text", "body")),
+    Sink("jinja2.Template", HTML),
+    Sink("jinja2.Environment().from_string", HTML),
+    # Redirects.
+    Sink("flask.redirect", REDIRECT, keywords=("location",)),
+    Sink("werkzeug.utils.redirect", REDIRECT, keywords=("location",)),
+    Sink("django.shortcuts.redirect", REDIRECT, keywords=("to",)),
+    Sink("django.http.HttpResponseRedirect", REDIRECT, keywords=("redirect_to",)),
+    Sink("django.http.HttpResponsePermanentRedirect", REDIRECT, keywords=("redirect_to",)),
+    Sink("starlette.responses.RedirectResponse", REDIRECT, keywords=("url",)),
+    Sink("fastapi.responses.RedirectResponse", REDIRECT, keywords=("url",)),
+    Sink("aiohttp.web.HTTPFound", REDIRECT, keywords=("location",)),
+    # XML parsers that resolve entities.
+    Sink("lxml.etree.fromstring", XXE, keywords=("text",)),
+    Sink("lxml.etree.parse", XXE, keywords=("source",)),
+    Sink("lxml.etree.XML", XXE),
+    Sink("xml.dom.minidom.parseString", XXE),
+    Sink("xml.dom.minidom.parse", XXE),
+    Sink("xml.dom.pulldom.parseString", XXE),
+    Sink("xml.dom.pulldom.parse", XXE),
+    Sink("xml.sax.parseString", XXE),
+    Sink("xml.sax.parse", XXE),
+    Sink("xml.etree.ElementTree.fromstring", XXE),
+    Sink("xml.etree.ElementTree.parse", XXE),
+    Sink("xml.etree.ElementTree.XML", XXE),
+    Sink("xml.etree.cElementTree.fromstring", XXE),
+    Sink("xml.etree.cElementTree.parse", XXE),
+    # LDAP filters and DNs.
+    Sink("*.search_s", LDAP, args=(0, 2), keywords=("base", "filterstr")),
+    Sink("*.search_st", LDAP, args=(0, 2), keywords=("base", "filterstr")),
+    Sink("*.search_ext_s", LDAP, args=(0, 2), keywords=("base", "filterstr")),
+    Sink("*.search_ext", LDAP, args=(0, 2), keywords=("base", "filterstr")),
+    Sink("ldap3.Connection().search", LDAP, args=(0, 1),
+         keywords=("search_base", "search_filter")),
+    Sink("*.simple_bind_s", LDAP, args=(0,), keywords=("who",)),
+    # XPath.
+    Sink("*.xpath", XPATH, keywords=("_path",)),
+    Sink("lxml.etree.XPath", XPATH, keywords=("path",)),
+    Sink("lxml.etree.ETXPath", XPATH),
+    Sink("*.findall", XPATH, keywords=("path",)),
+    Sink("*.find", XPATH, keywords=("path",)),
+    Sink("*.iterfind", XPATH, keywords=("path",)),
+    Sink("*.findtext", XPATH, keywords=("path",)),
+    # Response headers (CRLF injection).
+    Sink("*.set_cookie", HEADER, args=(0, 1), keywords=("key", "value")),
+    Sink("*.add_header", HEADER, args=(0, 1)),
+    Sink("*.set_header", HEADER, args=(0, 1)),
+    Sink("*.headers.__setitem__", HEADER, args=(0, 1)),
+    # Log lines.
+    *(Sink(f"logging.{f}", LOG, args=(0,), keywords=("msg",))
+      for f in ("debug", "info", "warning", "warn", "error", "critical", "exception", "log")),
+    *(Sink(f"logging.getLogger().{f}", LOG, args=(0,), keywords=("msg",))
+      for f in ("debug", "info", "warning", "warn", "error", "critical", "exception")),
+    # Trust boundary: untrusted data stored in the session.
+    Sink("flask.session.__setitem__", SESSION, args=(1,)),
+    Sink("flask.session.update", SESSION),
+    Sink("flask.session.setdefault", SESSION, args=(1,)),
+    Sink("*.session.__setitem__", SESSION, args=(1,)),
+)
+
+SANITIZERS: tuple[Sanitizer, ...] = (
+    *(Sanitizer(name, frozenset({ALL_KINDS}))
+      for name in ("int", "float", "bool", "complex", "len", "hash", "id", "ord", "abs", "round",
+                   "isinstance", "uuid.UUID", "decimal.Decimal", "datetime.date.fromisoformat",
+                   "datetime.datetime.fromisoformat", "ipaddress.ip_address",
+                   "hashlib.sha256", "hashlib.md5", "hashlib.sha1", "hmac.new",
+                   "*.hexdigest", "*.isdigit", "*.isalnum", "*.isnumeric", "*.count",
+                   "*.startswith", "*.endswith", "bcrypt.hashpw", "secrets.token_hex",
+                   "*.index", "*.find")),
+    Sanitizer("shlex.quote", frozenset({SHELL})),
+    Sanitizer("pipes.quote", frozenset({SHELL})),
+    Sanitizer("shlex.join", frozenset({SHELL})),
+    Sanitizer("html.escape", frozenset({HTML, HEADER, LOG})),
+    Sanitizer("cgi.escape", frozenset({HTML})),
+    Sanitizer("markupsafe.escape", frozenset({HTML})),
+    Sanitizer("flask.escape", frozenset({HTML})),
+    Sanitizer("jinja2.escape", frozenset({HTML})),
+    Sanitizer("django.utils.html.escape", frozenset({HTML})),
+    Sanitizer("django.utils.html.conditional_escape", frozenset({HTML})),
+    Sanitizer("bleach.clean", frozenset({HTML})),
+    Sanitizer("werkzeug.utils.secure_filename", frozenset({PATH, SHELL})),
+    Sanitizer("os.path.basename", frozenset({PATH})),
+    Sanitizer("urllib.parse.quote", frozenset({HTML, HEADER, LOG, SHELL, PATH})),
+    Sanitizer("urllib.parse.quote_plus", frozenset({HTML, HEADER, LOG, SHELL, PATH})),
+    Sanitizer("urllib.parse.urlencode", frozenset({HTML, HEADER, LOG})),
+    Sanitizer("ldap3.utils.conv.escape_filter_chars", frozenset({LDAP})),
+    Sanitizer("ldap.filter.escape_filter_chars", frozenset({LDAP})),
+    Sanitizer("ldap.dn.escape_dn_chars", frozenset({LDAP})),
+    Sanitizer("ldap3.utils.dn.escape_rdn", frozenset({LDAP})),
+    Sanitizer("json.dumps", frozenset({CODE, HTML, SHELL})),
+    Sanitizer("base64.b64encode", frozenset({SQL, SHELL, CODE, HTML, HEADER, LOG, PATH, LDAP,
+                                             XPATH})),
+    Sanitizer("*.replace_crlf", frozenset({HEADER, LOG})),
+    Sanitizer("defusedxml.ElementTree.fromstring", frozenset({XXE})),
+    Sanitizer("django.utils.http.url_has_allowed_host_and_scheme", frozenset({REDIRECT})),
+)
+
+BUILTIN_SPEC = Spec(
+    sources=SOURCES,
+    sinks=SINKS,
+    sanitizers=SANITIZERS,
+    request_attributes=REQUEST_ATTRIBUTES,
+    request_names=REQUEST_NAMES,
+    request_types=REQUEST_TYPES,
+)

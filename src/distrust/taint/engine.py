@@ -1,0 +1,1321 @@
+"""The taint engine: follows attacker-controlled data from sources to sinks.
+
+Within a function the analysis is forward and flow-sensitive over the `ast` (assignments are
+strong updates, branches join, loops iterate to a fixed point, branches whose condition folds
+to a constant are pruned, a validation that exits the function on failure sanitizes the path
+that continues). Across functions it uses summaries: which parameters reach the return value,
+and which reach a sink. Summaries are computed on demand, callees first, and recomputed for the
+callers whenever they change."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from distrust.model import Confidence, Location, Step
+from distrust.python.source import Module
+from distrust.taint import values as tv
+from distrust.taint.project import Function, Project, RouteParams, index, route_params
+from distrust.taint.spec import ALL_KINDS, Sink, Source, Spec
+from distrust.taint.values import CLEAN, EMPTY, NOCONST, Label, Labels, Val
+
+MAX_VISITS = 6
+MAX_LOOP_ROUNDS = 4
+MAX_CONST_LEN = 10_000
+
+ABORTS = frozenset(
+    {"flask.abort", "werkzeug.exceptions.abort", "abort", "sys.exit", "exit", "quit",
+     "os._exit", "django.core.exceptions.PermissionDenied", "fastapi.HTTPException"}
+)
+VALIDATORS = frozenset(
+    {"re.match", "re.fullmatch", "re.search", "*.match", "*.fullmatch", "*.isdigit",
+     "*.isalnum", "*.isalpha", "*.isnumeric", "*.isdecimal", "*.isidentifier", "isinstance",
+     "*.is_valid", "validators.url", "validators.domain"}
+)
+PREFIX_CHECKS = frozenset({"*.startswith", "os.path.commonpath", "os.path.commonprefix",
+                           "*.is_relative_to"})
+PREFIX_KINDS = frozenset({"path", "redirect", "url"})
+MUTATING = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "put",
+                      "push", "appendleft", "extendleft", "write", "writelines"})
+CLEAN_RESULT_METHODS = frozenset({"execute", "executemany", "executescript", "fetchone",
+                                  "fetchall", "fetchmany", "commit", "close", "cursor",
+                                  "keys", "__len__", "count", "index", "find", "rfind"})
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Attacker data reaching a sink: the engine's raw result."""
+
+    kind: str
+    sink: str
+    location: Location
+    snippet_line: int
+    label: Label
+    function: str
+
+
+@dataclass(frozen=True)
+class ParamSink:
+    index: int
+    kind: str
+    cleared: frozenset[str]
+    sink: str
+    location: Location
+    trace: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    ret: Labels = EMPTY
+    sinks: tuple[ParamSink, ...] = ()
+
+
+BOTTOM = Summary()
+
+
+@dataclass
+class _Indexes:
+    sinks: dict[str, list[Sink]]
+    method_sinks: dict[str, list[Sink]]
+    sources: dict[str, Source]
+    method_sources: dict[str, Source]
+    sanitizers: dict[str, frozenset[str]]
+    method_sanitizers: dict[str, frozenset[str]]
+
+
+def _build_indexes(spec: Spec) -> _Indexes:
+    idx = _Indexes({}, {}, {}, {}, {}, {})
+    for sink in spec.sinks:
+        if sink.name.startswith("*."):
+            idx.method_sinks.setdefault(sink.name[2:], []).append(sink)
+        else:
+            idx.sinks.setdefault(sink.name, []).append(sink)
+    for source in spec.sources:
+        if source.name.startswith("*."):
+            idx.method_sources[source.name[2:]] = source
+        else:
+            idx.sources[source.name] = source
+    for san in spec.sanitizers:
+        if san.name.startswith("*."):
+            idx.method_sanitizers[san.name[2:]] = san.kinds
+        else:
+            idx.sanitizers[san.name] = san.kinds
+    return idx
+
+
+@dataclass
+class Engine:
+    project: Project
+    spec: Spec
+    idx: _Indexes = field(init=False)
+    summaries: dict[str, Summary] = field(default_factory=dict)
+    flows: dict[str, list[Flow]] = field(default_factory=dict)
+    callers: dict[str, set[str]] = field(default_factory=dict)
+    fields: dict[str, dict[str, Val]] = field(default_factory=dict)
+    visits: dict[str, int] = field(default_factory=dict)
+    in_progress: set[str] = field(default_factory=set)
+    dirty: list[str] = field(default_factory=list)
+    module_consts: dict[str, dict[str, object]] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.idx = _build_indexes(self.spec)
+        for module in self.project.modules:
+            self.module_consts[module.name] = _module_constants(module.tree)
+
+    def run(self) -> list[Flow]:
+        for qual in self.project.functions:
+            self.summary(qual)
+        while self.dirty:
+            qual = self.dirty.pop()
+            if self.visits.get(qual, 0) < MAX_VISITS:
+                self._analyse(qual)
+        for module in self.project.modules:
+            self._analyse_module(module)
+        out: list[Flow] = []
+        for flows in self.flows.values():
+            out.extend(flows)
+        return out
+
+    def summary(self, qual: str) -> Summary:
+        done = self.summaries.get(qual)
+        if done is not None:
+            return done
+        if qual in self.in_progress or len(self.in_progress) > 40:
+            return BOTTOM
+        return self._analyse(qual)
+
+    def _analyse(self, qual: str) -> Summary:
+        fn = self.project.functions[qual]
+        self.visits[qual] = self.visits.get(qual, 0) + 1
+        self.in_progress.add(qual)
+        try:
+            analyser = _Analyser(self, fn.module, fn)
+            try:
+                analyser.run_function()
+            except RecursionError:
+                self.errors.append((fn.module.path, f"{qual}: too deeply nested to analyse"))
+            new = Summary(analyser.ret_labels(), tuple(analyser.param_sinks))
+            self.flows[qual] = analyser.flows
+        finally:
+            self.in_progress.discard(qual)
+        old = self.summaries.get(qual)
+        self.summaries[qual] = new
+        if old is not None and old != new:
+            for caller in self.callers.get(qual, ()):
+                if caller not in self.dirty:
+                    self.dirty.append(caller)
+        return new
+
+    def _analyse_module(self, module: Module) -> None:
+        analyser = _Analyser(self, module, None)
+        try:
+            analyser.run_module()
+        except RecursionError:
+            self.errors.append((module.path, "module body too deeply nested to analyse"))
+        self.flows[f"{module.name}.<module>"] = analyser.flows
+
+    def field_update(self, cls: str, attr: str, value: Val) -> None:
+        labels = frozenset(lab for lab in value.flat() if lab.origin.startswith("src:"))
+        if not labels:
+            return
+        store = self.fields.setdefault(cls, {})
+        old = store.get(attr, CLEAN)
+        new = tv.join(old, tv.of(labels))
+        if new.flat() != old.flat():
+            store[attr] = new
+            info = self.project.classes.get(cls)
+            for name in info.methods if info else ():
+                qual = f"{cls}.{name}"
+                if qual in self.summaries and qual not in self.dirty:
+                    self.dirty.append(qual)
+
+
+def _module_constants(tree: ast.Module) -> dict[str, object]:
+    consts: dict[str, object] = {}
+    assigned: dict[str, int] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    assigned[target.id] = assigned.get(target.id, 0) + 1
+                    if isinstance(stmt.value, ast.Constant):
+                        consts[target.id] = stmt.value.value
+        elif isinstance(stmt, ast.AnnAssign | ast.AugAssign) and isinstance(stmt.target,
+                                                                           ast.Name):
+            assigned[stmt.target.id] = assigned.get(stmt.target.id, 0) + 2
+    return {k: v for k, v in consts.items() if assigned.get(k) == 1}
+
+
+Env = dict[str, Val]
+
+
+class _Analyser:
+    """Analyses one function body (or a module body) once."""
+
+    def __init__(self, engine: Engine, module: Module, fn: Function | None) -> None:
+        self.engine = engine
+        self.idx = engine.idx
+        self.module = module
+        self.fn = fn
+        self.flows: list[Flow] = []
+        self.param_sinks: list[ParamSink] = []
+        self.returns: list[Val] = []
+        self.loop_exits: list[list[Env]] = []
+        self.local_defs: dict[str, str] = {}
+        self.consts = engine.module_consts.get(module.name, {})
+        self.self_name: str | None = None
+        self._seen_flows: set[tuple[int, int, str, str]] = set()
+
+    # -- entry points -------------------------------------------------------------------------
+
+    def run_function(self) -> None:
+        fn = self.fn
+        assert fn is not None
+        env: Env = {}
+        spec = self.engine.spec
+        routes: RouteParams = route_params(fn, spec.request_names, spec.request_types)
+        for i, name in enumerate(fn.params):
+            labels: set[Label] = {Label(f"param:{i}", what=f"parameter `{name}`")}
+            if name in routes.tainted:
+                loc = self._loc_of_param(name)
+                what = routes.tainted[name]
+                conf = Confidence.HIGH if "route" in what or "request" in what else \
+                    Confidence.MEDIUM
+                labels.add(Label(f"src:{what}@{loc.line}", confidence=conf,
+                                 trace=(Step(loc, f"source: {what}"),), what=what))
+            env[name] = Val(frozenset(labels), request=name in routes.request)
+        if fn.cls is not None and fn.params and fn.params[0] in ("self", "cls"):
+            self.self_name = fn.params[0]
+            env[self.self_name] = Val(env[self.self_name].labels, type=f"{fn.cls}()")
+        self.block(fn.node.body, env)
+
+    def run_module(self) -> None:
+        self.block(self.module.tree.body, {})
+
+    def ret_labels(self) -> Labels:
+        return tv.union(self.returns)
+
+    # -- locations ----------------------------------------------------------------------------
+
+    def loc(self, node: ast.AST) -> Location:
+        line = getattr(node, "lineno", 1)
+        end_line = getattr(node, "end_lineno", None) or line
+        col = self.module.column(line, getattr(node, "col_offset", 0))
+        end_col = self.module.column(end_line, getattr(node, "end_col_offset", None) or 0)
+        return Location(self.module.path, line, col, end_line, end_col)
+
+    def _loc_of_param(self, name: str) -> Location:
+        assert self.fn is not None
+        a = self.fn.node.args
+        for p in (*a.posonlyargs, *a.args, *a.kwonlyargs):
+            if p.arg == name:
+                return self.loc(p)
+        return self.loc(self.fn.node)
+
+    # -- statements ---------------------------------------------------------------------------
+
+    def block(self, body: Iterable[ast.stmt], env: Env | None) -> Env | None:
+        for stmt in body:
+            if env is None:
+                return None
+            env = self.stmt(stmt, env)
+        return env
+
+    def stmt(self, node: ast.stmt, env: Env) -> Env | None:  # noqa: C901 - one dispatch
+        if isinstance(node, ast.Expr):
+            value = node.value
+            self.expr(value, env)
+            if isinstance(value, ast.Call) and self._is_abort(value):
+                return None
+            return env
+        if isinstance(node, ast.Assign):
+            val = self.expr(node.value, env)
+            for target in node.targets:
+                self.assign(target, val, env, node.value)
+            return env
+        if isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                self.assign(node.target, self.expr(node.value, env), env, node.value)
+            return env
+        if isinstance(node, ast.AugAssign):
+            current = self.expr(node.target, env)
+            val = self.expr(node.value, env)
+            folded = _fold_binop(node.op, current.const, val.const)
+            self.assign(node.target,
+                        Val(current.flat() | val.flat(), const=folded, type=current.type),
+                        env, None)
+            return env
+        if isinstance(node, ast.Return):
+            if node.value is not None:
+                self.returns.append(self.expr(node.value, env))
+            return None
+        if isinstance(node, ast.Raise):
+            if node.exc is not None:
+                self.expr(node.exc, env)
+            return None
+        if isinstance(node, ast.If):
+            return self.if_stmt(node, env)
+        if isinstance(node, ast.For | ast.AsyncFor):
+            return self.for_stmt(node, env)
+        if isinstance(node, ast.While):
+            return self.while_stmt(node, env)
+        if isinstance(node, ast.With | ast.AsyncWith):
+            for item in node.items:
+                val = self.expr(item.context_expr, env)
+                if item.optional_vars is not None:
+                    self.assign(item.optional_vars, val, env, item.context_expr)
+            return self.block(node.body, env)
+        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            return self.try_stmt(node, env)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if self.fn is not None:
+                self.local_defs[node.name] = f"{self.fn.qualname}.<locals>.{node.name}"
+            for dec in node.decorator_list:
+                self.expr(dec, env)
+            env.pop(node.name, None)
+            return env
+        if isinstance(node, ast.ClassDef):
+            env.pop(node.name, None)
+            return env
+        if isinstance(node, ast.Break | ast.Continue):
+            if self.loop_exits:
+                self.loop_exits[-1].append(dict(env))
+            return None
+        if isinstance(node, ast.Delete):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    env.pop(target.id, None)
+            return env
+        if isinstance(node, ast.Match):
+            subject = self.expr(node.subject, env)
+            outs: list[Env | None] = []
+            for case in node.cases:
+                branch = dict(env)
+                for name in _pattern_names(case.pattern):
+                    branch[name] = tv.of(subject.flat())
+                outs.append(self.block(case.body, branch))
+            outs.append(env)
+            return _join_envs(outs)
+        if isinstance(node, ast.Assert):
+            self.expr(node.test, env)
+            return self._guarded(node.test, env, positive=True)
+        return env
+
+    def if_stmt(self, node: ast.If, env: Env) -> Env | None:
+        test = self.expr(node.test, env)
+        truth = _truth(test.const)
+        if truth is True:
+            return self.block(node.body, env)
+        if truth is False:
+            return self.block(node.orelse, env)
+        then_env = self._guarded(node.test, dict(env), positive=True)
+        else_env = self._guarded(node.test, dict(env), positive=False)
+        out_then = self.block(node.body, then_env)
+        out_else = self.block(node.orelse, else_env) if node.orelse else else_env
+        return _join_envs([out_then, out_else])
+
+    def for_stmt(self, node: ast.For | ast.AsyncFor, env: Env) -> Env | None:
+        iterable = self.expr(node.iter, env)
+        element = tv.of(iterable.flat())
+        entry = dict(env)
+        current: Env = dict(env)
+        exits: list[Env | None] = [entry]
+        self.loop_exits.append([])
+        for _ in range(MAX_LOOP_ROUNDS):
+            body_env = dict(current)
+            self.assign(node.target, element, body_env, None)
+            out = self.block(node.body, body_env)
+            merged = _join_envs([current, out, *self.loop_exits[-1]])
+            if merged is None or merged == current:
+                break
+            current = merged
+        exits.extend(self.loop_exits.pop())
+        exits.append(current)
+        result = _join_envs(exits)
+        if node.orelse and result is not None:
+            result = self.block(node.orelse, result)
+        return result
+
+    def while_stmt(self, node: ast.While, env: Env) -> Env | None:
+        test = self.expr(node.test, env)
+        if _truth(test.const) is False:
+            return self.block(node.orelse, env)
+        infinite = _truth(test.const) is True
+        current: Env = dict(env)
+        self.loop_exits.append([])
+        for _ in range(MAX_LOOP_ROUNDS):
+            out = self.block(node.body, dict(current))
+            merged = _join_envs([current, out])
+            if merged is None or merged == current:
+                break
+            current = merged
+        breaks = self.loop_exits.pop()
+        if infinite:
+            return _join_envs(list(breaks)) if breaks else None
+        result = _join_envs([current, *breaks])
+        if node.orelse and result is not None:
+            result = self.block(node.orelse, result)
+        return result
+
+    def try_stmt(self, node: ast.stmt, env: Env) -> Env | None:
+        body: list[ast.stmt] = getattr(node, "body", [])
+        handlers: list[ast.ExceptHandler] = getattr(node, "handlers", [])
+        orelse: list[ast.stmt] = getattr(node, "orelse", [])
+        final: list[ast.stmt] = getattr(node, "finalbody", [])
+        start = dict(env)
+        after_body = self.block(body, env)
+        handler_start = _join_envs([start, after_body]) or start
+        outs: list[Env | None] = []
+        for handler in handlers:
+            henv = dict(handler_start)
+            if handler.name:
+                henv[handler.name] = CLEAN
+            outs.append(self.block(handler.body, henv))
+        outs.append(self.block(orelse, after_body) if after_body is not None else None)
+        result = _join_envs(outs)
+        if final:
+            if result is None:
+                self.block(final, dict(handler_start))
+                return None
+            result = self.block(final, result)
+        return result
+
+    def _guarded(self, test: ast.expr, env: Env, positive: bool) -> Env:
+        """Refine `env` for the branch where `test` is `positive`: a passed validation of a
+        variable sanitizes it there."""
+        negated = False
+        while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test = test.operand
+            negated = not negated
+        holds = positive != negated
+        if isinstance(test, ast.BoolOp):
+            if (isinstance(test.op, ast.And) and holds) or (isinstance(test.op, ast.Or)
+                                                            and not holds):
+                for part in test.values:
+                    env = self._guarded(part, env, positive=not negated if positive else negated)
+            return env
+        if not holds:
+            return env
+        for name, kinds in self._validated(test, env):
+            if name in env:
+                env[name] = tv.clear(env[name], kinds)
+        return env
+
+    def _validated(self, test: ast.expr, env: Env) -> list[tuple[str, frozenset[str]]]:
+        out: list[tuple[str, frozenset[str]]] = []
+        if isinstance(test, ast.Name):
+            val = env.get(test.id)
+            if val is not None and val.guard is not None:
+                out.append(val.guard)
+            return out
+        if isinstance(test, ast.Compare) and len(test.ops) == 1:
+            op = test.ops[0]
+            left, right = test.left, test.comparators[0]
+            if isinstance(op, ast.In) and isinstance(left, ast.Name):
+                out.append((left.id, frozenset({ALL_KINDS})))
+            elif isinstance(op, ast.Eq | ast.Is):
+                for a, b in ((left, right), (right, left)):
+                    if isinstance(a, ast.Name) and isinstance(b, ast.Constant):
+                        out.append((a.id, frozenset({ALL_KINDS})))
+                    elif isinstance(a, ast.Call):
+                        out.extend(self._validated(a, env))
+            elif isinstance(op, ast.IsNot | ast.NotEq) and isinstance(left, ast.Call):
+                out.extend(self._validated(left, env))
+            return out
+        if isinstance(test, ast.Call):
+            name = self.callee_name(test.func, env)
+            method = test.func.attr if isinstance(test.func, ast.Attribute) else None
+            pattern = f"*.{method}" if method else None
+            kinds: frozenset[str] | None = None
+            if name in VALIDATORS or pattern in VALIDATORS:
+                kinds = frozenset({ALL_KINDS})
+            elif name in PREFIX_CHECKS or pattern in PREFIX_CHECKS:
+                kinds = PREFIX_KINDS
+            if kinds is None:
+                return out
+            candidates: list[ast.expr] = list(test.args)
+            if isinstance(test.func, ast.Attribute):
+                candidates.append(test.func.value)
+            for cand in candidates:
+                for name_node in _names_in(cand):
+                    out.append((name_node, kinds))
+        return out
+
+    def _is_abort(self, call: ast.Call) -> bool:
+        name = self.module.qualname(call.func)
+        return name in ABORTS
+
+    # -- assignment ---------------------------------------------------------------------------
+
+    def assign(self, target: ast.expr, val: Val, env: Env, value_node: ast.expr | None) -> None:
+        if isinstance(target, ast.Name):
+            env[target.id] = val
+            prefix = target.id + "."
+            for key in [k for k in env if k.startswith(prefix)]:
+                del env[key]
+        elif isinstance(target, ast.Tuple | ast.List):
+            elts = target.elts
+            starred = any(isinstance(e, ast.Starred) for e in elts)
+            if val.items is not None and len(val.items) == len(elts) and not starred:
+                for elt, item in zip(elts, val.items, strict=True):
+                    self.assign(elt, item, env, None)
+            else:
+                flat = tv.of(val.flat())
+                for elt in elts:
+                    self.assign(elt.value if isinstance(elt, ast.Starred) else elt, flat, env,
+                                None)
+        elif isinstance(target, ast.Attribute):
+            path = _path(target)
+            if path is not None:
+                env[path] = val
+            base = target.value
+            if (isinstance(base, ast.Name) and base.id == self.self_name and self.fn
+                    and self.fn.cls):
+                self.engine.field_update(self.fn.cls, target.attr, val)
+            elif isinstance(base, ast.Name) and base.id in env and path is None:
+                env[base.id] = tv.join(env[base.id], tv.of(val.flat()))
+            self._setitem_sink(target, None, val, env)
+        elif isinstance(target, ast.Subscript):
+            key = self.expr(target.slice, env)
+            self._setitem_sink(target.value, target, val, env)
+            base_path = _path(target.value)
+            if base_path is None:
+                return
+            current = env.get(base_path, CLEAN)
+            if key.const is not NOCONST and _hashable(key.const):
+                entries = dict(current.entries or ())
+                if current.items is not None and isinstance(key.const, int):
+                    items = list(current.items)
+                    if -len(items) <= key.const < len(items):
+                        items[key.const] = val
+                        env[base_path] = replace(current, items=tuple(items))
+                        return
+                entries[key.const] = val
+                env[base_path] = Val(current.labels, entries=tuple(entries.items()),
+                                     type=current.type)
+            else:
+                env[base_path] = tv.join(current, tv.of(val.flat() | key.flat()))
+        elif isinstance(target, ast.Starred):
+            self.assign(target.value, val, env, value_node)
+
+    def _setitem_sink(self, container: ast.expr, subscript: ast.Subscript | None, val: Val,
+                      env: Env) -> None:
+        """`response.headers[name] = value`, `session['user'] = value`: a sink through
+        item assignment, modelled as `__setitem__`."""
+        if subscript is None:
+            return
+        name = self.callee_name(container, env)
+        if name is None:
+            return
+        names = [f"{name}.__setitem__"]
+        sinks = list(self.idx.sinks.get(names[0], ()))
+        tail = container.attr if isinstance(container, ast.Attribute) else None
+        if tail is not None:
+            sinks.extend(self.idx.method_sinks.get(f"{tail}.__setitem__", ()))
+        for sink in sinks:
+            key = self.expr(subscript.slice, env)
+            args = [key, val]
+            for pos in sink.args:
+                if pos < len(args):
+                    self.report(sink, names[0], args[pos], subscript)
+
+    # -- expressions --------------------------------------------------------------------------
+
+    def expr(self, node: ast.expr, env: Env) -> Val:  # noqa: C901 - one dispatch
+        if isinstance(node, ast.Constant):
+            return Val(const=node.value)
+        if isinstance(node, ast.Name):
+            if node.id in env:
+                return env[node.id]
+            if node.id in self.consts:
+                return Val(const=self.consts[node.id])
+            return self._name_source(node)
+        if isinstance(node, ast.Attribute):
+            return self.attribute(node, env)
+        if isinstance(node, ast.Call):
+            return self.call(node, env)
+        if isinstance(node, ast.JoinedStr):
+            parts = [self.expr(v, env) for v in node.values]
+            return tv.of(tv.union(parts))
+        if isinstance(node, ast.FormattedValue):
+            inner = self.expr(node.value, env)
+            if node.format_spec is not None:
+                self.expr(node.format_spec, env)
+            return tv.of(inner.flat())
+        if isinstance(node, ast.BinOp):
+            left = self.expr(node.left, env)
+            right = self.expr(node.right, env)
+            const = _fold_binop(node.op, left.const, right.const)
+            if isinstance(node.op, ast.Add) and left.items is not None and \
+                    right.items is not None:
+                return Val(left.labels | right.labels, items=left.items + right.items)
+            type_ = left.type if isinstance(node.op, ast.Div) else None
+            return Val(left.flat() | right.flat(), const=const, type=type_)
+        if isinstance(node, ast.BoolOp):
+            vals = [self.expr(v, env) for v in node.values]
+            const = _fold_boolop(node.op, [v.const for v in vals])
+            if const is not NOCONST:
+                for v in vals:
+                    if v.const is const:
+                        return v
+            return Val(tv.union(vals), const=const)
+        if isinstance(node, ast.UnaryOp):
+            operand = self.expr(node.operand, env)
+            const = _fold_unary(node.op, operand.const)
+            if isinstance(node.op, ast.Not):
+                return Val(const=const)
+            return Val(operand.flat(), const=const)
+        if isinstance(node, ast.Compare):
+            left = self.expr(node.left, env)
+            rights = [self.expr(c, env) for c in node.comparators]
+            const = _fold_compare(left.const, node.ops, [r.const for r in rights])
+            return Val(const=const)
+        if isinstance(node, ast.IfExp):
+            test = self.expr(node.test, env)
+            truth = _truth(test.const)
+            if truth is True:
+                return self.expr(node.body, env)
+            if truth is False:
+                return self.expr(node.orelse, env)
+            return tv.join(self.expr(node.body, env), self.expr(node.orelse, env))
+        if isinstance(node, ast.Subscript):
+            return self.subscript(node, env)
+        if isinstance(node, ast.List | ast.Tuple):
+            if any(isinstance(e, ast.Starred) for e in node.elts):
+                return tv.of(tv.union([self.expr(e, env) for e in node.elts]))
+            return Val(items=tuple(self.expr(e, env) for e in node.elts))
+        if isinstance(node, ast.Set):
+            return tv.of(tv.union([self.expr(e, env) for e in node.elts]))
+        if isinstance(node, ast.Dict):
+            entries: dict[object, Val] = {}
+            rest: set[Label] = set()
+            for k, v in zip(node.keys, node.values, strict=True):
+                val = self.expr(v, env)
+                if k is None:
+                    rest.update(val.flat())
+                    continue
+                key = self.expr(k, env)
+                if key.const is not NOCONST and _hashable(key.const):
+                    entries[key.const] = val
+                else:
+                    rest.update(val.flat() | key.flat())
+            return Val(frozenset(rest), entries=tuple(entries.items()))
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            return self.comprehension(node, env)
+        if isinstance(node, ast.Starred):
+            return self.expr(node.value, env)
+        if isinstance(node, ast.NamedExpr):
+            val = self.expr(node.value, env)
+            self.assign(node.target, val, env, node.value)
+            return val
+        if isinstance(node, ast.Await):
+            return self.expr(node.value, env)
+        if isinstance(node, ast.Yield | ast.YieldFrom):
+            if node.value is not None:
+                val = self.expr(node.value, env)
+                self.returns.append(val)
+            return CLEAN
+        if isinstance(node, ast.Slice):
+            parts = [self.expr(p, env) for p in (node.lower, node.upper, node.step) if p]
+            return tv.of(tv.union(parts))
+        if isinstance(node, ast.Lambda):
+            return CLEAN
+        return CLEAN
+
+    def _name_source(self, node: ast.Name) -> Val:
+        name = self.module.resolve(node.id)
+        if name is None:
+            return CLEAN
+        return self._source_val(name, node, call=False) or CLEAN
+
+    def comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
+                      env: Env) -> Val:
+        inner = dict(env)
+        for gen in node.generators:
+            it = self.expr(gen.iter, inner)
+            self.assign(gen.target, tv.of(it.flat()), inner, None)
+            for cond in gen.ifs:
+                self.expr(cond, inner)
+                inner = self._guarded(cond, inner, positive=True)
+        if isinstance(node, ast.DictComp):
+            labels = self.expr(node.key, inner).flat() | self.expr(node.value, inner).flat()
+        else:
+            labels = self.expr(node.elt, inner).flat()
+        return tv.of(labels)
+
+    def subscript(self, node: ast.Subscript, env: Env) -> Val:
+        base = self.expr(node.value, env)
+        key = self.expr(node.slice, env)
+        if key.const is not NOCONST and _hashable(key.const):
+            if base.items is not None and isinstance(key.const, int) and \
+                    -len(base.items) <= key.const < len(base.items):
+                return base.items[key.const]
+            entry = base.entry(key.const)
+            if entry is not None:
+                return entry
+            if base.const is not NOCONST:
+                folded = _fold_subscript(base.const, key.const)
+                if folded is not NOCONST:
+                    return Val(const=folded)
+            if base.entries is not None:
+                return tv.of(base.labels)
+        if isinstance(node.slice, ast.Slice) and base.items is not None:
+            return Val(base.labels, items=None) if not base.items else \
+                tv.of(base.flat())
+        return tv.of(base.flat())
+
+    def attribute(self, node: ast.Attribute, env: Env) -> Val:
+        path = _path(node)
+        if path is not None and path in env:
+            return env[path]
+        name = self.module.qualname(node) if not _rooted_in_env(node, env) else None
+        if name is not None:
+            source = self._source_val(name, node, call=False)
+            if source is not None:
+                return source
+        base = self.expr(node.value, env)
+        if base.request:
+            if node.attr in self.engine.spec.request_attributes:
+                what = f"request.{node.attr}"
+                loc = self.loc(node)
+                return tv.of(frozenset({Label(f"src:{what}@{loc.line}:{loc.column}",
+                                              trace=(Step(loc, f"source: {what}"),),
+                                              what=what)}))
+            return CLEAN
+        if isinstance(node.value, ast.Name) and node.value.id == self.self_name and self.fn \
+                and self.fn.cls:
+            stored = self.engine.fields.get(self.fn.cls, {}).get(node.attr)
+            labels = base.flat() | (stored.flat() if stored else EMPTY)
+            return tv.of(labels)
+        entry = base.entry(node.attr)
+        if entry is not None:
+            return entry
+        typ = f"{base.type}.{node.attr}" if base.type else None
+        return tv.of(base.flat(), typ)
+
+    def _source_val(self, name: str, node: ast.AST, call: bool) -> Val | None:
+        source = self._match_source(name, call)
+        if source is None:
+            return None
+        loc = self.loc(node)
+        what = source.label if source.label else name
+        label = Label(f"src:{name}@{loc.line}:{loc.column}", confidence=source.confidence,
+                      trace=(Step(loc, f"source: {name}"),), what=what)
+        return tv.of(frozenset({label}))
+
+    def _match_source(self, name: str, call: bool) -> Source | None:
+        sources = self.idx.sources
+        if not sources:
+            return None
+        bare = name.replace("()", "")
+        candidate = bare
+        while True:
+            source = sources.get(candidate)
+            if source is not None:
+                if source.call and not call and candidate == bare:
+                    return None
+                if any(bare == ex or bare.startswith(ex + ".") for ex in source.exclude):
+                    return None
+                return source
+            cut = candidate.rfind(".")
+            if cut < 0:
+                return None
+            candidate = candidate[:cut]
+
+    # -- calls --------------------------------------------------------------------------------
+
+    def callee_name(self, func: ast.expr, env: Env) -> str | None:
+        if isinstance(func, ast.Name):
+            if func.id in env:
+                return env[func.id].type
+            if func.id in self.local_defs:
+                return self.local_defs[func.id]
+            return self.module.resolve(func.id)
+        if isinstance(func, ast.Attribute):
+            if _rooted_in_env(func, env):
+                base = func.value
+                if isinstance(base, ast.Name):
+                    val = env.get(base.id)
+                    if val is not None and val.type:
+                        return f"{val.type}.{func.attr}"
+                    return None
+                inner = self.callee_name(base, env) if isinstance(base, ast.Attribute) else None
+                if inner is None and isinstance(base, ast.Call):
+                    called = self.callee_name(base.func, env)
+                    inner = f"{called}()" if called else None
+                return f"{inner}.{func.attr}" if inner else None
+            return self.module.qualname(func)
+        if isinstance(func, ast.Call):
+            called = self.callee_name(func.func, env)
+            return f"{called}()" if called else None
+        return None
+
+    def call(self, node: ast.Call, env: Env) -> Val:  # noqa: C901 - the heart of the engine
+        func = node.func
+        receiver: Val | None = None
+        if isinstance(func, ast.Attribute):
+            receiver = self.expr(func.value, env)
+        elif not isinstance(func, ast.Name):
+            self.expr(func, env)
+        args = [self.expr(a, env) for a in node.args]
+        kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords if k.arg}
+        splat = [self.expr(k.value, env) for k in node.keywords if k.arg is None]
+        name = self.callee_name(func, env)
+        method = func.attr if isinstance(func, ast.Attribute) else None
+        if receiver is not None and receiver.request and method:
+            if method in self.engine.spec.request_attributes:
+                what = f"request.{method}()"
+                loc = self.loc(node)
+                return tv.of(frozenset({Label(f"src:{what}@{loc.line}:{loc.column}",
+                                              trace=(Step(loc, f"source: {what}"),),
+                                              what=what)}))
+        # Sources.
+        if name is not None:
+            source = self._source_val(name + "()", node, call=True)
+            if source is not None and not (receiver is not None and receiver.tainted
+                                           and name.replace("()", "") not in self.idx.sources):
+                return source
+        if method and method in self.idx.method_sources and receiver is not None:
+            src = self.idx.method_sources[method]
+            loc = self.loc(node)
+            return tv.of(frozenset({Label(f"src:{src.label}@{loc.line}:{loc.column}",
+                                          confidence=src.confidence,
+                                          trace=(Step(loc, f"source: {src.label}"),),
+                                          what=src.label)}))
+        # Sinks.
+        sinks = list(self.idx.sinks.get(name, ())) if name else []
+        if method:
+            sinks.extend(self.idx.method_sinks.get(method, ()))
+        for sink in sinks:
+            self.check_sink(sink, name or f"*.{method}", node, args, kwargs, receiver, splat)
+        # Project functions.
+        if name is not None:
+            target = self._project_target(name, env, func)
+            if target is not None:
+                return self.apply_summary(target, node, args, kwargs, receiver, splat, env)
+        # Sanitizers.
+        kinds = self.idx.sanitizers.get(name or "") if name else None
+        if kinds is None and method:
+            kinds = self.idx.method_sanitizers.get(method)
+        result_type = f"{name}()" if name else None
+        if kinds is not None:
+            labels = tv.union([*args, *kwargs.values(), *splat])
+            if receiver is not None and method:
+                labels |= receiver.flat()
+            val = tv.clear(tv.of(labels), kinds)
+            guard = self._guard_of(node, name, method)
+            return Val(val.labels, type=result_type, guard=guard)
+        guard = self._guard_of(node, name, method)
+        if guard is not None:
+            return Val(type=result_type, guard=guard)
+        # Containers and other well-known methods.
+        if receiver is not None and method:
+            handled = self.method_call(func, method, receiver, args, kwargs, env)
+            if handled is not None:
+                return handled
+        if name in ("dict", "builtins.dict") and not args:
+            return Val(tv.union(splat), entries=tuple(kwargs.items()))
+        if name in ("list", "tuple", "builtins.list", "builtins.tuple") and len(args) == 1:
+            only = args[0]
+            return Val(only.labels, items=only.items) if only.items is not None else \
+                tv.of(only.flat())
+        if name in ("str", "repr", "format", "ascii", "bytes") and args and \
+                args[0].const is not NOCONST:
+            return Val(const=NOCONST)
+        # Anything else propagates what flows into it.
+        labels = tv.union([*args, *kwargs.values(), *splat])
+        if receiver is not None:
+            labels |= receiver.flat()
+        if method in CLEAN_RESULT_METHODS:
+            labels = receiver.flat() if receiver is not None and method not in (
+                "execute", "executemany", "executescript") else EMPTY
+        return tv.of(labels, result_type)
+
+    def _guard_of(self, node: ast.Call, name: str | None,
+                  method: str | None) -> tuple[str, frozenset[str]] | None:
+        pattern = f"*.{method}" if method else None
+        if name in VALIDATORS or pattern in VALIDATORS:
+            kinds = frozenset({ALL_KINDS})
+        elif name in PREFIX_CHECKS or pattern in PREFIX_CHECKS:
+            kinds = PREFIX_KINDS
+        else:
+            return None
+        for arg in [*node.args, *( [node.func.value] if isinstance(node.func, ast.Attribute)
+                                   else [])]:
+            names = _names_in(arg)
+            if names:
+                return (names[0], kinds)
+        return None
+
+    def method_call(self, func: ast.Attribute, method: str, receiver: Val, args: list[Val],
+                    kwargs: dict[str | None, Val], env: Env) -> Val | None:
+        path = _path(func.value)
+        if method == "get" and args:
+            key = args[0].const
+            if key is not NOCONST and _hashable(key) and receiver.entries is not None:
+                entry = receiver.entry(key)
+                if entry is not None:
+                    return entry
+                default = args[1] if len(args) > 1 else CLEAN
+                return tv.join(tv.of(receiver.labels), default)
+        if method == "get" and len(args) >= 2 and receiver.entries is not None:
+            key = tuple(a.const for a in args)
+            entry = receiver.entry(key)
+            if entry is not None and all(a.const is not NOCONST for a in args):
+                return entry
+        if method == "set" and len(args) >= 2 and path is not None and \
+                all(a.const is not NOCONST and _hashable(a.const) for a in args[:-1]):
+            key = tuple(a.const for a in args[:-1])
+            entries = dict(receiver.entries or ())
+            entries[key] = args[-1]
+            env[path] = Val(receiver.labels, entries=tuple(entries.items()), type=receiver.type)
+            return CLEAN
+        if method == "append" and path is not None and len(args) == 1:
+            if receiver.items is not None:
+                env[path] = replace(receiver, items=(*receiver.items, args[0]))
+            else:
+                env[path] = Val(receiver.flat() | args[0].flat(), type=receiver.type)
+            return CLEAN
+        if method == "pop" and receiver.items is not None and path is not None:
+            items = list(receiver.items)
+            if not items:
+                return tv.of(receiver.labels)
+            pos = args[0].const if args else -1
+            if isinstance(pos, int) and -len(items) <= pos < len(items):
+                item = items.pop(pos)
+                env[path] = replace(receiver, items=tuple(items))
+                return item
+            return tv.of(receiver.flat())
+        if method == "pop" and receiver.entries is not None and args and path is not None:
+            key = args[0].const
+            entry = receiver.entry(key) if _hashable(key) else None
+            if entry is not None:
+                env[path] = replace(receiver, entries=tuple(
+                    (k, v) for k, v in receiver.entries if k != key))
+                return entry
+        if method in ("keys",):
+            return CLEAN
+        if method == "copy":
+            return receiver
+        if method in MUTATING and path is not None:
+            added = tv.union([*args, *kwargs.values()])
+            if method == "update" and args and args[0].entries is not None and \
+                    receiver.entries is not None:
+                entries = dict(receiver.entries)
+                entries.update(dict(args[0].entries))
+                env[path] = Val(receiver.labels | args[0].labels, entries=tuple(entries.items()),
+                                type=receiver.type)
+                return CLEAN
+            if added:
+                env[path] = Val(receiver.flat() | added, type=receiver.type)
+            return CLEAN
+        if method == "join" and args:
+            return tv.of(receiver.flat() | args[0].flat())
+        return None
+
+    def check_sink(self, sink: Sink, name: str, node: ast.Call, args: list[Val],
+                   kwargs: dict[str | None, Val], receiver: Val | None,
+                   splat: list[Val]) -> None:
+        keywords = {k.arg: k.value for k in node.keywords if k.arg}
+        if sink.when_keyword is not None:
+            flag = keywords.get(sink.when_keyword)
+            if flag is None or (isinstance(flag, ast.Constant) and not flag.value):
+                return
+        for key, safe_values in sink.unless_keyword:
+            given = keywords.get(key)
+            if given is None:
+                if key == "Loader" and len(node.args) > 1:
+                    given = node.args[1]
+                else:
+                    continue
+            text = ast.unparse(given)
+            if text in safe_values or text.rpartition(".")[2] in safe_values:
+                return
+        candidates: list[Val] = []
+        for pos in sink.args:
+            if pos < len(node.args) and not any(isinstance(a, ast.Starred)
+                                                for a in node.args[: pos + 1]):
+                candidates.append(args[pos])
+            elif any(isinstance(a, ast.Starred) for a in node.args):
+                candidates.extend(args)
+        for kw in sink.keywords:
+            if kw in kwargs:
+                candidates.append(kwargs[kw])
+        if splat:
+            candidates.extend(splat)
+        if sink.receiver and receiver is not None:
+            candidates.append(receiver)
+        for val in candidates:
+            if sink.program and val.items is not None:
+                val = val.items[0] if val.items else tv.of(val.labels)
+            self.report(sink, name, val, node)
+
+    def report(self, sink: Sink, name: str, val: Val, node: ast.AST) -> None:
+        labels = val.flat()
+        if not labels:
+            return
+        loc = self.loc(node)
+        display = name.replace("()", "")
+        for label in labels:
+            if not label.live_for(sink.kind):
+                continue
+            if label.origin.startswith("param:"):
+                index_ = int(label.origin[6:])
+                self.param_sinks.append(ParamSink(index_, sink.kind, label.cleared, display, loc,
+                                                  (*label.trace, Step(loc, f"sink: {display}"))))
+                continue
+            key = (loc.line, loc.column, sink.kind, label.origin)
+            if key in self._seen_flows:
+                continue
+            self._seen_flows.add(key)
+            final = label.step(Step(loc, f"sink: {display}"))
+            self.flows.append(Flow(sink.kind, display, loc, loc.line, final,
+                                   self.fn.qualname if self.fn else "<module>"))
+
+    def _project_target(self, name: str, env: Env, func: ast.expr) -> str | None:
+        functions = self.engine.project.functions
+        if name in functions:
+            return name
+        bare = name.replace("()", "")
+        if name.endswith(")") is False and "()" in name:
+            cls, _, meth = name.rpartition("().")
+            if cls in self.engine.project.classes:
+                fn = self.engine.project.method(cls, meth)
+                return fn.qualname if fn else None
+        if bare in self.engine.project.classes:
+            init = self.engine.project.method(bare, "__init__")
+            return init.qualname if init else None
+        return None
+
+    def apply_summary(self, target: str, node: ast.Call, args: list[Val],
+                      kwargs: dict[str | None, Val], receiver: Val | None,
+                      splat: list[Val], env: Env) -> Val:
+        engine = self.engine
+        fn = engine.project.functions[target]
+        caller = self.fn.qualname if self.fn else None
+        if caller is not None:
+            engine.callers.setdefault(target, set()).add(caller)
+        summary = engine.summary(target)
+        bound: dict[int, Val] = {}
+        offset = 0
+        is_ctor = fn.node.name == "__init__" and not (isinstance(node.func, ast.Attribute)
+                                                      and node.func.attr == "__init__")
+        is_method = fn.cls is not None and fn.params[:1] in (("self",), ("cls",))
+        if is_method:
+            offset = 1
+            if receiver is not None and not is_ctor:
+                bound[0] = receiver
+        for i, val in enumerate(args):
+            bound[i + offset] = val
+        for key, val in kwargs.items():
+            if key in fn.params:
+                bound[fn.params.index(key)] = val
+        extra = tv.union(splat)
+        loc = self.loc(node)
+        short = target.rpartition(".")[2] if not is_ctor else target.rsplit(".", 2)[-2]
+        # Sinks reached through the callee.
+        for ps in summary.sinks:
+            val = bound.get(ps.index)
+            labels = (val.flat() if val is not None else EMPTY) | extra
+            pname = fn.params[ps.index] if ps.index < len(fn.params) else "?"
+            for label in labels:
+                if not label.live_for(ps.kind) or ps.kind in label.cleared:
+                    continue
+                merged = replace(label, cleared=label.cleared | ps.cleared)
+                if not merged.live_for(ps.kind):
+                    continue
+                step = Step(loc, f"argument `{pname}` of `{short}`")
+                if merged.origin.startswith("param:"):
+                    self.param_sinks.append(ParamSink(
+                        int(merged.origin[6:]), ps.kind, merged.cleared, ps.sink, ps.location,
+                        (*merged.trace, step, *ps.trace)))
+                    continue
+                key = (ps.location.line, ps.location.column, ps.kind, merged.origin)
+                if key in self._seen_flows:
+                    continue
+                self._seen_flows.add(key)
+                final = merged.step(step)
+                for s in ps.trace:
+                    final = final.step(s)
+                self.flows.append(Flow(ps.kind, ps.sink, ps.location, ps.location.line, final,
+                                       self.fn.qualname if self.fn else "<module>"))
+        if is_ctor:
+            labels = tv.union([*args, *kwargs.values(), *splat])
+            return tv.of(labels, f"{fn.cls}()")
+        out: set[Label] = set()
+        for label in summary.ret:
+            if label.origin.startswith("param:"):
+                val = bound.get(int(label.origin[6:]))
+                for caller_label in (val.flat() if val is not None else EMPTY) | extra:
+                    merged = replace(caller_label, cleared=caller_label.cleared | label.cleared)
+                    out.add(merged.step(Step(loc, f"returned from `{short}`")))
+            else:
+                out.add(label.step(Step(loc, f"returned from `{short}`")))
+        return tv.of(frozenset(out))
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _path(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _rooted_in_env(node: ast.expr, env: Env) -> bool:
+    while isinstance(node, ast.Attribute | ast.Call | ast.Subscript):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return isinstance(node, ast.Name) and node.id in env
+
+
+def _names_in(node: ast.expr) -> list[str]:
+    out: list[str] = []
+    stack: list[ast.AST] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Name):
+            out.append(current.id)
+        elif isinstance(current, ast.Call):
+            stack.extend(current.args)
+        elif isinstance(current, ast.List | ast.Tuple):
+            stack.extend(current.elts)
+    return out
+
+
+def _pattern_names(pattern: ast.pattern) -> list[str]:
+    return [n.name for n in ast.walk(pattern)
+            if isinstance(n, ast.MatchAs | ast.MatchStar) and n.name] + \
+        [n.rest for n in ast.walk(pattern) if isinstance(n, ast.MatchMapping) and n.rest]
+
+
+def _join_envs(envs: list[Env | None]) -> Env | None:
+    live = [e for e in envs if e is not None]
+    if not live:
+        return None
+    if len(live) == 1:
+        return dict(live[0])
+    out: Env = {}
+    keys: set[str] = set()
+    for e in live:
+        keys.update(e)
+    for key in keys:
+        val: Val | None = None
+        missing = False
+        for e in live:
+            if key in e:
+                val = tv.join(val, e[key]) if val is not None else e[key]
+            else:
+                missing = True
+        assert val is not None
+        if missing and val.const is not NOCONST:
+            val = replace(val, const=NOCONST)
+        out[key] = val
+    return out
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _truth(value: object) -> bool | None:
+    if value is NOCONST:
+        return None
+    try:
+        return bool(value)
+    except Exception:  # noqa: BLE001 - a constant whose truth is unknown
+        return None
+
+
+def _small(value: object) -> bool:
+    if isinstance(value, str | bytes):
+        return len(value) <= MAX_CONST_LEN
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) < 10**18
+    return isinstance(value, float | bool) or value is None
+
+
+def _fold_binop(op: ast.operator, a: object, b: object) -> object:
+    if a is NOCONST or b is NOCONST or not (_small(a) and _small(b)):
+        return NOCONST
+    if isinstance(op, ast.Mult) and (isinstance(a, str | bytes) or isinstance(b, str | bytes)):
+        count = b if isinstance(a, str | bytes) else a
+        text = a if isinstance(a, str | bytes) else b
+        if not isinstance(count, int) or not isinstance(text, str | bytes) or \
+                count * len(text) > MAX_CONST_LEN:
+            return NOCONST
+    if isinstance(op, ast.Pow) and isinstance(b, int | float) and abs(b) > 64:
+        return NOCONST
+    if isinstance(op, ast.LShift) and isinstance(b, int) and b > 64:
+        return NOCONST
+    ops: dict[type[ast.operator], str] = {
+        ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__", ast.Div: "__truediv__",
+        ast.FloorDiv: "__floordiv__", ast.Mod: "__mod__", ast.Pow: "__pow__",
+        ast.LShift: "__lshift__", ast.RShift: "__rshift__", ast.BitOr: "__or__",
+        ast.BitAnd: "__and__", ast.BitXor: "__xor__",
+    }
+    method = ops.get(type(op))
+    if method is None or isinstance(a, str) and isinstance(op, ast.Mod):
+        return NOCONST
+    try:
+        result = getattr(a, method)(b)
+    except Exception:  # noqa: BLE001 - folding a constant expression that fails
+        return NOCONST
+    return NOCONST if result is NotImplemented or not _small(result) else result
+
+
+def _fold_boolop(op: ast.boolop, consts: list[object]) -> object:
+    if any(c is NOCONST for c in consts):
+        if isinstance(op, ast.And) and any(_truth(c) is False for c in consts
+                                           if c is not NOCONST):
+            return False
+        if isinstance(op, ast.Or) and any(_truth(c) is True for c in consts if c is not NOCONST):
+            return True
+        return NOCONST
+    result: object = consts[0]
+    for c in consts:
+        result = c
+        if isinstance(op, ast.And) and not _truth(c):
+            return c
+        if isinstance(op, ast.Or) and _truth(c):
+            return c
+    return result
+
+
+def _fold_unary(op: ast.unaryop, a: object) -> object:
+    if a is NOCONST:
+        return NOCONST
+    try:
+        if isinstance(op, ast.Not):
+            return not a
+        if isinstance(op, ast.USub) and isinstance(a, int | float):
+            return -a
+        if isinstance(op, ast.UAdd) and isinstance(a, int | float):
+            return +a
+        if isinstance(op, ast.Invert) and isinstance(a, int):
+            return ~a
+    except Exception:  # noqa: BLE001
+        return NOCONST
+    return NOCONST
+
+
+def _fold_compare(left: object, ops: list[ast.cmpop], rights: list[object]) -> object:
+    if left is NOCONST or any(r is NOCONST for r in rights):
+        return NOCONST
+    current = left
+    for op, right in zip(ops, rights, strict=True):
+        try:
+            if isinstance(op, ast.Eq):
+                ok = current == right
+            elif isinstance(op, ast.NotEq):
+                ok = current != right
+            elif isinstance(op, ast.Lt):
+                ok = current < right  # type: ignore[operator]
+            elif isinstance(op, ast.LtE):
+                ok = current <= right  # type: ignore[operator]
+            elif isinstance(op, ast.Gt):
+                ok = current > right  # type: ignore[operator]
+            elif isinstance(op, ast.GtE):
+                ok = current >= right  # type: ignore[operator]
+            elif isinstance(op, ast.Is):
+                ok = current is right
+            elif isinstance(op, ast.IsNot):
+                ok = current is not right
+            elif isinstance(op, ast.In):
+                ok = current in right  # type: ignore[operator]
+            elif isinstance(op, ast.NotIn):
+                ok = current not in right  # type: ignore[operator]
+            else:
+                return NOCONST
+        except Exception:  # noqa: BLE001
+            return NOCONST
+        if not ok:
+            return False
+        current = right
+    return True
+
+
+def _fold_subscript(base: object, key: object) -> object:
+    if isinstance(base, str | bytes | tuple) and isinstance(key, int):
+        try:
+            return base[key]
+        except IndexError:
+            return NOCONST
+    return NOCONST
+
+
+def analyse(modules: tuple[Module, ...], spec: Spec) -> tuple[list[Flow], list[tuple[str, str]]]:
+    engine = Engine(index(modules), spec)
+    flows = engine.run()
+    return flows, engine.errors

@@ -1,0 +1,223 @@
+"""The project as the taint engine sees it: every function and class of the scanned modules,
+indexed by qualified name, and the route parameters that frameworks fill from the request."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from distrust.python.source import Module
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+ROUTE_METHODS = frozenset(
+    {"route", "get", "post", "put", "patch", "delete", "head", "options", "api_route",
+     "websocket", "view", "add_url_rule"}
+)
+CLEAN_ANNOTATIONS = frozenset(
+    {"int", "float", "bool", "UUID", "uuid.UUID", "datetime", "date", "datetime.datetime",
+     "datetime.date", "Decimal", "PositiveInt", "conint", "EmailStr", "HttpUrl", "IPvAnyAddress"}
+)
+DEPENDENCY_MARKERS = frozenset({"Depends", "Security", "fastapi.Depends", "fastapi.Security"})
+CLEAN_FLASK_CONVERTERS = frozenset({"int", "float", "uuid"})
+
+
+@dataclass(frozen=True)
+class Function:
+    qualname: str
+    module: Module
+    node: FunctionNode
+    cls: str | None
+    params: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    qualname: str
+    module: Module
+    bases: tuple[str, ...]
+    methods: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Project:
+    modules: tuple[Module, ...]
+    functions: dict[str, Function]
+    classes: dict[str, ClassInfo]
+
+    def method(self, cls: str, name: str) -> Function | None:
+        seen: set[str] = set()
+        stack = [cls]
+        while stack:
+            current = stack.pop(0)
+            if current in seen:
+                continue
+            seen.add(current)
+            fn = self.functions.get(f"{current}.{name}")
+            if fn is not None:
+                return fn
+            info = self.classes.get(current)
+            if info is not None:
+                stack.extend(info.bases)
+        return None
+
+
+def param_names(node: FunctionNode) -> tuple[str, ...]:
+    a = node.args
+    names = [p.arg for p in (*a.posonlyargs, *a.args)]
+    if a.vararg:
+        names.append(a.vararg.arg)
+    names.extend(p.arg for p in a.kwonlyargs)
+    if a.kwarg:
+        names.append(a.kwarg.arg)
+    return tuple(names)
+
+
+def index(modules: tuple[Module, ...]) -> Project:
+    functions: dict[str, Function] = {}
+    classes: dict[str, ClassInfo] = {}
+    for module in modules:
+        prefix = module.name
+        stack: list[tuple[ast.AST, str, str | None]] = [
+            (stmt, prefix, None) for stmt in reversed(module.tree.body)
+        ]
+        while stack:
+            node, scope, cls = stack.pop()
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                qual = f"{scope}.{node.name}" if scope else node.name
+                functions.setdefault(qual, Function(qual, module, node, cls, param_names(node)))
+                inner = f"{qual}.<locals>"
+                stack.extend((s, inner, None) for s in reversed(node.body))
+            elif isinstance(node, ast.ClassDef):
+                qual = f"{scope}.{node.name}" if scope else node.name
+                bases = tuple(b for b in (module.qualname(e) for e in node.bases) if b)
+                methods = frozenset(
+                    s.name for s in node.body
+                    if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+                )
+                classes.setdefault(qual, ClassInfo(qual, module, bases, methods))
+                stack.extend((s, qual, qual) for s in reversed(node.body))
+            elif isinstance(node, ast.If | ast.Try | ast.With | ast.For | ast.While):
+                for child in ast.iter_child_nodes(node):
+                    if isinstance(child, ast.stmt):
+                        stack.append((child, scope, cls))
+                    elif isinstance(child, ast.ExceptHandler):
+                        stack.extend((s, scope, cls) for s in child.body)
+    return Project(modules, functions, classes)
+
+
+@dataclass(frozen=True)
+class RouteParams:
+    """Parameters a web framework fills from the request: `tainted` maps a parameter name to a
+    label; `request` names the parameters that are request objects."""
+
+    tainted: dict[str, str]
+    request: frozenset[str]
+
+
+def route_params(
+    fn: Function, request_names: frozenset[str], request_types: frozenset[str]
+) -> RouteParams:
+    node = fn.node
+    module = fn.module
+    args = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+    if fn.cls is not None and args and args[0].arg in ("self", "cls"):
+        args = args[1:]
+    request: set[str] = set()
+    for a in args:
+        ann = module.qualname(a.annotation) if a.annotation is not None else None
+        if a.arg in request_names or (ann and (ann in request_types
+                                               or ann.rpartition(".")[2] in request_types)):
+            request.add(a.arg)
+    tainted: dict[str, str] = {}
+    route = _route_path(fn)
+    defaults = _defaults(node)
+    if route is not None:
+        flask_style = "<" in route
+        converters = _flask_converters(route) if flask_style else {}
+        for a in args:
+            if a.arg in request:
+                continue
+            if flask_style:
+                conv = converters.get(a.arg)
+                if conv is not None and conv not in CLEAN_FLASK_CONVERTERS:
+                    tainted[a.arg] = f"route parameter `{a.arg}`"
+                continue
+            if _is_clean_annotation(module, a.annotation):
+                continue
+            default = defaults.get(a.arg)
+            if default is not None and _is_dependency(module, default):
+                continue
+            tainted[a.arg] = f"request parameter `{a.arg}`"
+    elif args and args[0].arg in request:
+        # A Django-style view: the URL keyword arguments follow the request.
+        for a in args[1:]:
+            if not _is_clean_annotation(module, a.annotation):
+                tainted[a.arg] = f"URL parameter `{a.arg}`"
+    return RouteParams(tainted, frozenset(request))
+
+
+def _route_path(fn: Function) -> str | None:
+    for dec in fn.node.decorator_list:
+        if not isinstance(dec, ast.Call) or not isinstance(dec.func, ast.Attribute):
+            continue
+        if dec.func.attr not in ROUTE_METHODS or not dec.args:
+            continue
+        first = dec.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            if first.value.startswith("/") or first.value == "":
+                return first.value
+    return None
+
+
+def _flask_converters(route: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    pos = 0
+    while True:
+        start = route.find("<", pos)
+        if start < 0:
+            return out
+        end = route.find(">", start)
+        if end < 0:
+            return out
+        inner = route[start + 1 : end]
+        conv, _, name = inner.rpartition(":")
+        conv = conv.partition("(")[0]
+        out[name.strip()] = conv.strip() or "string"
+        pos = end + 1
+
+
+def _defaults(node: FunctionNode) -> dict[str, ast.expr]:
+    a = node.args
+    positional = [*a.posonlyargs, *a.args]
+    out: dict[str, ast.expr] = {}
+    for arg, default in zip(positional[len(positional) - len(a.defaults):], a.defaults,
+                            strict=True):
+        out[arg.arg] = default
+    for arg, kw_default in zip(a.kwonlyargs, a.kw_defaults, strict=True):
+        if kw_default is not None:
+            out[arg.arg] = kw_default
+    return out
+
+
+def _is_clean_annotation(module: Module, ann: ast.expr | None) -> bool:
+    if ann is None:
+        return False
+    if isinstance(ann, ast.Subscript):  # Annotated[int, Query()] / Optional[int]
+        inner = ann.slice
+        first = inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner
+        return _is_clean_annotation(module, first)
+    if isinstance(ann, ast.BinOp):  # int | None
+        return _is_clean_annotation(module, ann.left)
+    name = module.qualname(ann) if isinstance(ann, ast.Name | ast.Attribute) else None
+    if name is None and isinstance(ann, ast.Name):
+        name = ann.id
+    if name is None:
+        return False
+    return name in CLEAN_ANNOTATIONS or name.rpartition(".")[2] in CLEAN_ANNOTATIONS
+
+
+def _is_dependency(module: Module, default: ast.expr) -> bool:
+    if not isinstance(default, ast.Call):
+        return False
+    name = module.qualname(default.func) or ""
+    return name in DEPENDENCY_MARKERS or name.rpartition(".")[2] in ("Depends", "Security")

@@ -1,0 +1,80 @@
+"""The shapes of taint models: sources, sinks, sanitizers. Built-in models (catalog.py) and the
+user's own (configuration) have the same shape; the engine reads them as data.
+
+Names are qualified names as `Module.qualname` computes them: `flask.request.args`,
+`subprocess.run`, `sqlite3.connect().cursor().execute`. A name that starts with `*.` matches a
+method of that name on any receiver (`*.execute`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from distrust.model import Confidence
+
+ALL_KINDS = "*"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Data an attacker controls. `name` matches an attribute chain or a call by prefix:
+    `flask.request` covers `flask.request.args.get(...)`. `call=True` means only a call of the
+    name produces tainted data (`input()`); otherwise reading the attribute does."""
+
+    name: str
+    label: str
+    confidence: Confidence = Confidence.HIGH
+    call: bool = False
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sink:
+    """A call where tainted data of kind `kind` is dangerous. `args` are the positional indexes
+    and `keywords` the keyword names that are dangerous. `program=True` means a list argument is
+    dangerous only in its first item (the program to run). `when_keyword` makes the sink
+    conditional on a keyword argument being truthy (`shell=True`); `unless_keyword` disarms it
+    when a keyword is present with a safe value (`Loader=SafeLoader`, `weights_only=True`).
+    `receiver=True` makes a tainted receiver dangerous (`Path(user).read_text()`)."""
+
+    name: str
+    kind: str
+    args: tuple[int, ...] = (0,)
+    keywords: tuple[str, ...] = ()
+    program: bool = False
+    when_keyword: str | None = None
+    unless_keyword: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    receiver: bool = False
+
+
+@dataclass(frozen=True)
+class Sanitizer:
+    """A call whose result is safe for the sink kinds in `kinds` (`*` for all)."""
+
+    name: str
+    kinds: frozenset[str]
+    arg: int | None = None
+
+
+@dataclass(frozen=True)
+class Spec:
+    sources: tuple[Source, ...]
+    sinks: tuple[Sink, ...]
+    sanitizers: tuple[Sanitizer, ...]
+    request_attributes: frozenset[str]
+    request_names: frozenset[str]
+    request_types: frozenset[str]
+
+    def extended(
+        self,
+        sources: tuple[Source, ...] = (),
+        sinks: tuple[Sink, ...] = (),
+        sanitizers: tuple[Sanitizer, ...] = (),
+    ) -> Spec:
+        return Spec(
+            self.sources + sources,
+            self.sinks + sinks,
+            self.sanitizers + sanitizers,
+            self.request_attributes,
+            self.request_names,
+            self.request_types,
+        )
