@@ -1,0 +1,379 @@
+"""Dependency verification from manifests to findings: known vulnerabilities, packages that do
+not exist, look-alike names, yanked or new packages, and undeclared imports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from distrust.deps import ranges
+from distrust.deps.cache import JsonCache, default_cache_dir
+from distrust.deps.db import AdvisoryDB, default_db_path
+from distrust.deps.http import redact
+from distrust.deps.imports import (
+    MAX_PY_BYTES,
+    imports_of,
+    project_modules,
+    project_python_files,
+    undeclared,
+)
+from distrust.deps.lookalike import look_alike
+from distrust.deps.manifests import read_manifests
+from distrust.deps.osv import Group, entries_for, merge_aliases
+from distrust.deps.osv_api import DEFAULT_OSV_URL, OsvClient, OsvUnavailable
+from distrust.deps.registry import DEFAULT_NPM_REGISTRY, RegistryClient, resolve_index_url
+from distrust.deps.rules import DEP001, DEP002, DEP003, DEP004, DEP005
+from distrust.deps.types import Advisory, Dependency, Ecosystem, RegistryInfo
+from distrust.errors import DepsError
+from distrust.model import (
+    Confidence,
+    Finding,
+    Location,
+    Notice,
+    ScanResult,
+    Severity,
+    Skipped,
+    fingerprint,
+    sort_key,
+)
+from distrust.rules.rule import Rule
+
+Key = tuple[Ecosystem, str]
+
+
+@dataclass(frozen=True)
+class DepsOptions:
+    """How to verify dependencies. `index_url` None means: PIP_INDEX_URL, pip's configuration,
+    then PyPI. `python_files` lets a scan hand over the files it read ((path, text) pairs);
+    None means: find them under the root."""
+
+    offline: bool = False
+    index_url: str | None = None
+    npm_registry: str = DEFAULT_NPM_REGISTRY
+    osv_url: str = DEFAULT_OSV_URL
+    db_path: Path | None = None
+    cache_dir: Path | None = None
+    cache_ttl: float = 24 * 3600.0
+    timeout: float = 10.0
+    max_bytes: int = 8 * 1024 * 1024
+    workers: int = 8
+    check_vulnerabilities: bool = True
+    check_registry: bool = True
+    check_lookalikes: bool = True
+    check_imports: bool = True
+    recent_days: int = 30
+    python_files: tuple[tuple[str, str], ...] | None = None
+    manifests: tuple[str, ...] | None = None
+    today: date | None = None
+
+    def resolved_cache_dir(self) -> Path:
+        return self.cache_dir or default_cache_dir()
+
+    def resolved_db_path(self) -> Path:
+        return self.db_path or default_db_path(self.resolved_cache_dir())
+
+
+@dataclass
+class _Run:
+    options: DepsOptions
+    findings: list[Finding] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    occurrences: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+
+    def add(self, rule: Rule, dep_path: str, line: int, column: int, end_column: int,
+            context: str, message: str, snippet: str, *, severity: Severity | None = None,
+            confidence: Confidence | None = None) -> None:
+        slot = (rule.code, dep_path, context)
+        occurrence = self.occurrences[slot]
+        self.occurrences[slot] += 1
+        self.findings.append(Finding(
+            rule=rule.code, name=rule.name, message=message,
+            severity=severity or rule.severity, confidence=confidence or rule.confidence,
+            location=Location(dep_path, line, column, line, max(end_column, column + 1)),
+            snippet=snippet, fingerprint=fingerprint(rule.code, dep_path, context, occurrence),
+            cwe=rule.cwe,
+        ))
+
+    def finding_for(self, rule: Rule, dep: Dependency, context: str, message: str, *,
+                    severity: Severity | None = None,
+                    confidence: Confidence | None = None) -> None:
+        self.add(rule, dep.manifest, dep.span.line, dep.span.column, dep.span.end_column,
+                 context, message, dep.text, severity=severity, confidence=confidence)
+
+
+def audit(root: Path, options: DepsOptions | None = None) -> ScanResult:
+    """Verify the dependencies declared under `root`. Bad manifests become `Skipped`;
+    registries or advisory sources that cannot be used become notices. Raises DepsError only
+    when the request itself cannot be carried out."""
+    options = options or DepsOptions()
+    run = _Run(options)
+    manifests = read_manifests(root, options.manifests)
+    skipped = [Skipped(path, reason) for path, reason in manifests.problems]
+    checkable: list[Dependency] = []
+    for dep in manifests.dependencies:
+        if dep.checkable:
+            checkable.append(dep)
+        else:
+            run.notices.append(Notice(f"{dep.manifest}:{dep.span.line}: {dep.name}: {dep.reason}"))
+    keys = sorted({d.key for d in checkable})
+    infos: dict[Key, RegistryInfo] = {}
+    if options.check_registry and keys:
+        infos = _registry(run, keys)
+    if options.check_vulnerabilities and keys:
+        advisories = _advisories(run, keys)
+        if advisories is not None:
+            for dep in checkable:
+                _vulnerabilities(run, dep, advisories.get(dep.key, []), infos.get(dep.key))
+    for dep in checkable:
+        _names(run, dep, infos.get(dep.key))
+    py_skipped: list[Skipped] = []
+    files_scanned = 0
+    if options.check_imports:
+        py_skipped, files_scanned = _imports(run, root, manifests.dependencies,
+                                             manifests.manifests)
+    findings = tuple(sorted(run.findings, key=sort_key))
+    return ScanResult(findings, tuple(sorted(skipped + py_skipped)),
+                      len(manifests.manifests) + files_scanned, tuple(run.notices))
+
+
+def _registry(run: _Run, keys: list[Key]) -> dict[Key, RegistryInfo]:
+    options = run.options
+    index = resolve_index_url(options.index_url)
+    cache = JsonCache(options.resolved_cache_dir() / "registry", options.cache_ttl)
+    client = RegistryClient(cache, pypi_index=index, npm_registry=options.npm_registry,
+                            timeout=options.timeout, max_bytes=options.max_bytes,
+                            workers=options.workers, offline=options.offline)
+    infos = client.lookup_many(keys)
+    unknown = [k for k, v in infos.items() if v.exists is None]
+    if unknown and options.offline:
+        infos.update(_names_from_db(run, unknown))
+        unknown = [k for k, v in infos.items() if v.exists is None]
+    by_ecosystem: dict[Ecosystem, list[RegistryInfo]] = {}
+    for key in unknown:
+        by_ecosystem.setdefault(key[0], []).append(infos[key])
+    for ecosystem, failed in by_ecosystem.items():
+        where = redact(index) if ecosystem is Ecosystem.PYPI else redact(options.npm_registry)
+        names = ", ".join(sorted(i.name for i in failed)[:5])
+        more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+        run.notices.append(Notice(
+            f"could not ask the {ecosystem.value} registry {where} about {len(failed)} "
+            f"package(s) ({names}{more}): {failed[0].error}. Their existence, yanked state and "
+            "age were NOT checked."))
+    return infos
+
+
+def _names_from_db(run: _Run, keys: list[Key]) -> dict[Key, RegistryInfo]:
+    try:
+        db = AdvisoryDB(run.options.resolved_db_path())
+    except DepsError:
+        return {}
+    out: dict[Key, RegistryInfo] = {}
+    try:
+        for ecosystem, name in keys:
+            if db.has_names(ecosystem.value):
+                out[(ecosystem, name)] = RegistryInfo(ecosystem, name,
+                                                      db.name_known(ecosystem.value, name))
+    finally:
+        db.close()
+    return out
+
+
+def _age(stamp: str, today: date) -> str:
+    try:
+        when = datetime.strptime(stamp[:10], "%Y-%m-%d").date()
+    except ValueError:
+        return "of unknown age"
+    days = (today - when).days
+    return f"imported {stamp[:10]}, {days} day{'s' if days != 1 else ''} old"
+
+
+def _advisories(run: _Run, keys: list[Key]) -> dict[Key, list[Advisory]] | None:
+    options = run.options
+    today = options.today or datetime.now(UTC).date()
+    wanted = [(e.value, n) for e, n in keys]
+    reason = ""
+    client = OsvClient(options.osv_url,
+                       JsonCache(options.resolved_cache_dir() / "osv-records", float("inf")),
+                       JsonCache(options.resolved_cache_dir() / "osv-queries", options.cache_ttl),
+                       timeout=max(options.timeout, 20.0), workers=options.workers,
+                       offline=options.offline)
+    if not options.offline:
+        try:
+            found = client.advisories(wanted)
+        except OsvUnavailable as err:
+            reason = str(err)
+        else:
+            run.notices.append(Notice(f"advisories: OSV API {redact(options.osv_url)} "
+                                      f"({client.requests} request(s))"))
+            return {(Ecosystem(e), n): v for (e, n), v in found.items()}
+    db_path = options.resolved_db_path()
+    try:
+        db = AdvisoryDB(db_path)
+    except DepsError as err:
+        if options.offline:
+            try:
+                found = client.advisories(wanted)
+            except OsvUnavailable as cache_err:
+                run.notices.append(Notice(f"known vulnerabilities NOT checked: {err}; "
+                                          f"{cache_err}"))
+                return None
+            run.notices.append(Notice("advisories: cached OSV API answers (offline)"))
+            return {(Ecosystem(e), n): v for (e, n), v in found.items()}
+        run.notices.append(Notice(f"known vulnerabilities NOT checked: the OSV API could not "
+                                  f"be used ({reason}) and {err}"))
+        return None
+    try:
+        served = sorted({e for e, _ in wanted})
+        ages = "; ".join(f"{e} {_age(db.imported_at(e), today)}" if db.imported_at(e)
+                         else f"{e} not in the database" for e in served)
+        prefix = "offline" if options.offline else f"the OSV API could not be used ({reason})"
+        run.notices.append(Notice(f"advisories: {prefix}; served by the local database "
+                                  f"{db_path} ({ages})"))
+        return {(e, n): db.advisories(e.value, n) for e, n in keys}
+    finally:
+        db.close()
+
+
+def _severity(group: Group) -> tuple[Severity, str]:
+    order = {"LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH,
+             "CRITICAL": Severity.CRITICAL}
+    found = [order[a.severity] for a in group.members if a.severity in order]
+    if found:
+        best = max(found)
+        return best, best.label
+    return Severity.MEDIUM, "not given"
+
+
+def _vulnerabilities(run: _Run, dep: Dependency, advisories: list[Advisory],
+                     info: RegistryInfo | None) -> None:
+    ecosystem = dep.ecosystem.value
+    if not advisories:
+        return
+    if not ranges.spec_is_valid(ecosystem, dep.spec):
+        run.notices.append(Notice(f"{dep.manifest}:{dep.span.line}: {dep.name}: constraint "
+                                  f"{dep.spec!r} not understood; vulnerabilities not checked"))
+        return
+    for group in merge_aliases(advisories):
+        entries = [e for adv in group.members for e in entries_for(adv, ecosystem, dep.name)]
+        if not entries:
+            continue
+        fixed = sorted({f for e in entries for f in ranges.fixed_versions(e)},
+                       key=lambda v: (ranges.version_key(ecosystem, v) is None, v))
+        fixed = ranges.sort_versions(ecosystem, fixed) or fixed
+        ids = group.ids
+        aliases = [i for i in ids if i != group.primary.id]
+        summary = next((a.summary for a in group.members if a.summary), "")
+        severity, label = _severity(group)
+        head = f"{group.primary.id}" + (f" ({', '.join(aliases)})" if aliases else "")
+        tail = (f": {summary}" if summary else "") + f". Severity: {label}. " + (
+            f"Fixed in {', '.join(fixed)}." if fixed else "No fixed version is known.")
+        context = f"{ecosystem}:{dep.key[1]}:{group.primary.id}"
+        if dep.pinned is not None:
+            if any(ranges.affects(e, ecosystem, dep.pinned) for e in entries):
+                run.finding_for(DEP001, dep, context,
+                                f"{dep.name} {dep.pinned} is affected by {head}{tail}",
+                                severity=severity)
+            continue
+        known = set(info.versions) if info is not None and info.versions else set()
+        candidates = known | {v for e in entries for v in ranges.mentioned_versions(e)}
+        admitted = ranges.sort_versions(
+            ecosystem, [v for v in candidates if ranges.admits(ecosystem, dep.spec, v)])
+        hit = [v for v in admitted if any(ranges.affects(e, ecosystem, v) for e in entries)]
+        if not hit:
+            continue
+        constraint = dep.spec or "(any version)"
+        newest = [v for v in admitted if v in known] if known else []
+        if newest and newest[-1] in hit:
+            confidence = Confidence.HIGH
+            note = f"even the newest version it admits ({newest[-1]}) is affected"
+        elif newest:
+            confidence = Confidence.LOW
+            note = (f"the newest version it admits ({newest[-1]}) is not, but nothing stops an "
+                    "affected one from being installed; pin a fixed version")
+        else:
+            confidence = Confidence.MEDIUM
+            note = "the registry's version list was not available"
+        shown = hit[0] if len(hit) == 1 else f"{hit[0]} to {hit[-1]}"
+        run.finding_for(DEP001, dep, context,
+                        f"{dep.name} is not pinned: checked against every version "
+                        f"{constraint} admits; affected versions {shown} fall under {head}"
+                        f"{tail} ({note})", severity=severity, confidence=confidence)
+
+
+def _names(run: _Run, dep: Dependency, info: RegistryInfo | None) -> None:
+    options = run.options
+    ecosystem = dep.ecosystem
+    similar = look_alike(ecosystem, dep.name) if options.check_lookalikes else None
+    where = "PyPI index" if ecosystem is Ecosystem.PYPI else "npm registry"
+    context = f"{ecosystem.value}:{dep.key[1]}"
+    if info is not None and info.exists is False:
+        extra = f" ({info.error})" if info.error else ""
+        hint = (f"; it looks like '{similar.target}' ({similar.how})" if similar else
+                "; an assistant may have invented it, and anyone can register it")
+        run.finding_for(DEP002, dep, context,
+                        f"package '{dep.name}' does not exist on the {where}{extra}{hint}")
+        return
+    if similar is not None:
+        run.finding_for(DEP003, dep, context,
+                        f"package '{dep.name}' imitates the popular package '{similar.target}' "
+                        f"({similar.how}); check that this is the package you mean")
+    if info is None or not info.exists:
+        return
+    if dep.pinned is not None and dep.pinned in info.yanked:
+        word = "yanked" if ecosystem is Ecosystem.PYPI else "deprecated"
+        run.finding_for(DEP005, dep, context + ":yanked",
+                        f"{dep.name} {dep.pinned} is {word} on the {where}")
+    if info.created:
+        today = options.today or datetime.now(UTC).date()
+        try:
+            created = datetime.strptime(info.created[:10], "%Y-%m-%d").date()
+        except ValueError:
+            return
+        days = (today - created).days
+        if 0 <= days <= options.recent_days:
+            run.finding_for(DEP005, dep, context + ":new",
+                            f"package '{dep.name}' was first published on {info.created[:10]}, "
+                            f"{days} day(s) ago")
+
+
+def _imports(run: _Run, root: Path, deps: Sequence[Dependency], manifests: Iterable[str]
+             ) -> tuple[list[Skipped], int]:
+    python_manifests = [m for m in manifests if not m.endswith(("package.json",
+                                                                "package-lock.json"))]
+    if not python_manifests:
+        return [], 0
+    skipped: list[Skipped] = []
+    base = root if root.is_dir() else root.parent
+    files: list[tuple[str, str]] = []
+    if run.options.python_files is not None:
+        files = list(run.options.python_files)
+        all_paths = [p for p, _ in files]
+    else:
+        all_paths = project_python_files(root)
+        for rel in all_paths:
+            path = base / rel
+            try:
+                if path.stat().st_size > MAX_PY_BYTES:
+                    skipped.append(Skipped(rel, f"larger than {MAX_PY_BYTES} bytes: imports not "
+                                                "checked"))
+                    continue
+                files.append((rel, path.read_bytes().decode("utf-8")))
+            except (OSError, UnicodeDecodeError) as err:
+                skipped.append(Skipped(rel, f"unreadable for the import check: {err}"))
+    project = project_modules(all_paths)
+    declared = [d.name for d in deps if d.ecosystem is Ecosystem.PYPI]
+    for rel, text in files:
+        uses = imports_of(text, rel)
+        if isinstance(uses, str):
+            if run.options.python_files is None:
+                skipped.append(Skipped(rel, uses))
+            continue
+        for use in undeclared(uses, declared, project):
+            run.add(DEP004, rel, use.line, use.column, use.end_column, f"import:{use.module}",
+                    f"'{use.module}' is imported but no declared dependency provides it "
+                    f"(declared in {', '.join(python_manifests[:3])}"
+                    f"{'...' if len(python_manifests) > 3 else ''})", use.text)
+    return skipped, len(files)
