@@ -141,7 +141,7 @@ def fingerprint(rule: str, path: str, context: str, occurrence: int = 0) -> str:
     that a finding keeps its identity when unrelated lines above it move. `occurrence`
     separates identical findings in one file."""
     normal = " ".join(context.split())
-    digest = hashlib.sha256(f"{rule}\0{path}\0{normal}\0{occurrence}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{rule}\0{path}\0{normal}\0{occurrence}".encode("utf-8", "surrogateescape")).hexdigest()
     return digest[:32]
 
 
