@@ -39,6 +39,7 @@ from distrust.model import (
     fingerprint,
     sort_key,
 )
+from distrust.python import suppress
 from distrust.rules.rule import Rule
 
 Key = tuple[Ecosystem, str]
@@ -79,6 +80,9 @@ class DepsOptions:
 @dataclass
 class _Run:
     options: DepsOptions
+    base: Path
+    texts: dict[str, str] = field(default_factory=dict)
+    suppressions: dict[str, suppress.Suppressions] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     occurrences: Counter[tuple[str, str, str]] = field(default_factory=Counter)
@@ -86,6 +90,7 @@ class _Run:
     def add(self, rule: Rule, dep_path: str, line: int, column: int, end_column: int,
             context: str, message: str, snippet: str, *, severity: Severity | None = None,
             confidence: Confidence | None = None) -> None:
+        justification = self._suppressed(dep_path, rule.code, line)
         slot = (rule.code, dep_path, context)
         occurrence = self.occurrences[slot]
         self.occurrences[slot] += 1
@@ -94,8 +99,21 @@ class _Run:
             severity=severity or rule.severity, confidence=confidence or rule.confidence,
             location=Location(dep_path, line, column, line, max(end_column, column + 1)),
             snippet=snippet, fingerprint=fingerprint(rule.code, dep_path, context, occurrence),
-            cwe=rule.cwe,
+            cwe=rule.cwe, suppressed=justification is not None,
+            justification=justification or "",
         ))
+
+    def _suppressed(self, path: str, code: str, line: int) -> str | None:
+        """`# distrust: ignore[CODE] reason` on the line (requirements, TOML, Python)."""
+        if path not in self.suppressions:
+            text = self.texts.get(path)
+            if text is None:
+                try:
+                    text = (self.base / path).read_text(encoding="utf-8-sig")
+                except (OSError, UnicodeDecodeError):
+                    text = ""
+            self.suppressions[path] = suppress.collect(text) if "#" in text else {}
+        return suppress.lookup(self.suppressions[path], code, line, line)
 
     def finding_for(self, rule: Rule, dep: Dependency, context: str, message: str, *,
                     severity: Severity | None = None,
@@ -109,7 +127,7 @@ def audit(root: Path, options: DepsOptions | None = None) -> ScanResult:
     registries or advisory sources that cannot be used become notices. Raises DepsError only
     when the request itself cannot be carried out."""
     options = options or DepsOptions()
-    run = _Run(options)
+    run = _Run(options, root if root.is_dir() else root.parent)
     manifests = read_manifests(root, options.manifests)
     skipped = [Skipped(path, reason) for path, reason in manifests.problems]
     checkable: list[Dependency] = []
@@ -366,6 +384,7 @@ def _imports(run: _Run, root: Path, deps: Sequence[Dependency], manifests: Itera
     project = project_modules(all_paths)
     declared = [d.name for d in deps if d.ecosystem is Ecosystem.PYPI]
     for rel, text in files:
+        run.texts[rel] = text
         uses = imports_of(text, rel)
         if isinstance(uses, str):
             if run.options.python_files is None:
