@@ -116,6 +116,11 @@ def _collect_names(
     imports: dict[str, str] = {}
     definitions: dict[str, ast.AST] = {}
     package = module if is_package else module.rpartition(".")[0]
+    top_ids = {id(stmt) for stmt in _top_statements(tree)}
+
+    def top_level(node: ast.AST) -> bool:
+        return id(node) in top_ids
+
     stack: list[ast.AST] = list(tree.body)
     while stack:
         node = stack.pop()
@@ -133,15 +138,35 @@ def _collect_names(
                     continue
                 imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            definitions.setdefault(node.name, node)
-        elif isinstance(node, ast.If | ast.Try | ast.With):
-            # Imports guarded by `try`/`if TYPE_CHECKING` still bind names.
+            if top_level(node):
+                definitions.setdefault(node.name, node)
+            # Imports inside functions and classes bind the same names: follow them too.
+            stack.extend(node.body)
+        elif isinstance(node, ast.ExceptHandler):
+            stack.extend(node.body)
+        elif isinstance(node, ast.stmt):
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.stmt | ast.ExceptHandler):
                     stack.append(child)
-        elif isinstance(node, ast.ExceptHandler):
-            stack.extend(node.body)
+                elif isinstance(child, ast.match_case):
+                    stack.extend(child.body)
     return imports, definitions
+
+
+def _top_statements(tree: ast.Module) -> list[ast.stmt]:
+    """Module-level statements, including those nested in `if`/`try`/`with` blocks."""
+    out: list[ast.stmt] = []
+    stack: list[ast.stmt] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, ast.If | ast.Try | ast.With):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    stack.append(child)
+                elif isinstance(child, ast.ExceptHandler):
+                    stack.extend(child.body)
+    return out
 
 
 def _absolute(module: str, level: int, package: str) -> str:

@@ -13,7 +13,7 @@ RULES: tuple[Rule, ...] = (
          "Untrusted data is built into the text of an SQL query", sink_kind=k.SQL),
     Rule("CMD001", "command-injection", 78, A03, Severity.CRITICAL, H,
          "Untrusted data reaches an operating-system command", sink_kind=k.SHELL),
-    Rule("COD001", "code-injection", 95, A03, Severity.CRITICAL, H,
+    Rule("COD001", "code-injection", 94, A03, Severity.CRITICAL, H,
          "Untrusted data is evaluated as Python code", sink_kind=k.CODE),
     Rule("DES001", "unsafe-deserialization", 502, A08, Severity.CRITICAL, H,
          "Untrusted data is deserialized with a loader that can run code",

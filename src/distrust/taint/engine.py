@@ -227,6 +227,8 @@ class _Analyser:
         self.consts = engine.module_consts.get(module.name, {})
         self.self_name: str | None = None
         self._seen_flows: set[tuple[int, int, str, str]] = set()
+        self.html_view = False
+        self.fixed_path: str | None = None
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -246,6 +248,9 @@ class _Analyser:
                 labels.add(Label(f"src:{what}@{loc.line}", confidence=conf,
                                  trace=(Step(loc, f"source: {what}"),), what=what))
             env[name] = Val(frozenset(labels), request=name in routes.request)
+        self.html_view = routes.route is not None and _imports_flask(self.module)
+        if routes.route is not None and "<" not in routes.route and "{" not in routes.route:
+            self.fixed_path = routes.route
         if fn.cls is not None and fn.params and fn.params[0] in ("self", "cls"):
             self.self_name = fn.params[0]
             env[self.self_name] = Val(env[self.self_name].labels, type=f"{fn.cls}()")
@@ -309,7 +314,12 @@ class _Analyser:
             return env
         if isinstance(node, ast.Return):
             if node.value is not None:
-                self.returns.append(self.expr(node.value, env))
+                val = self.expr(node.value, env)
+                self.returns.append(val)
+                if self.html_view:
+                    body = val.items[0] if val.items else val
+                    if body.type is None:
+                        self.report(VIEW_RETURN, "a Flask view's return value", body, node)
             return None
         if isinstance(node, ast.Raise):
             if node.exc is not None:
@@ -445,22 +455,14 @@ class _Analyser:
     def _guarded(self, test: ast.expr, env: Env, positive: bool) -> Env:
         """Refine `env` for the branch where `test` is `positive`: a passed validation of a
         variable sanitizes it there."""
-        negated = False
-        while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            test = test.operand
-            negated = not negated
-        holds = positive != negated
-        if isinstance(test, ast.BoolOp):
-            if (isinstance(test.op, ast.And) and holds) or (isinstance(test.op, ast.Or)
-                                                            and not holds):
-                for part in test.values:
-                    env = self._guarded(part, env, positive=not negated if positive else negated)
-            return env
-        if not holds:
-            return env
-        for name, kinds in self._validated(test, env):
+        atoms = _holding(test, positive)
+        for atom in atoms:
+            for name, kinds in self._validated(atom, env):
+                if name in env:
+                    env[name] = tv.clear(env[name], kinds)
+        for name in _quoted_literals(atoms):
             if name in env:
-                env[name] = tv.clear(env[name], kinds)
+                env[name] = tv.clear(env[name], frozenset({"code"}))
         return env
 
     def _validated(self, test: ast.expr, env: Env) -> list[tuple[str, frozenset[str]]]:
@@ -731,6 +733,8 @@ class _Analyser:
         if path is not None and path in env:
             return env[path]
         name = self.module.qualname(node) if not _rooted_in_env(node, env) else None
+        if name == "flask.request.path" and self.fixed_path is not None:
+            return Val(const=self.fixed_path)
         if name is not None:
             source = self._source_val(name, node, call=False)
             if source is not None:
@@ -912,6 +916,11 @@ class _Analyser:
     def method_call(self, func: ast.Attribute, method: str, receiver: Val, args: list[Val],
                     kwargs: dict[str | None, Val], env: Env) -> Val | None:
         path = _path(func.value)
+        if method == "get" and len(args) >= 2 and receiver.entries is not None and \
+                all(a.const is not NOCONST and _hashable(a.const) for a in args):
+            entry = receiver.entry(tuple(a.const for a in args))
+            if entry is not None:
+                return entry
         if method == "get" and args:
             key = args[0].const
             if key is not NOCONST and _hashable(key) and receiver.entries is not None:
@@ -920,11 +929,6 @@ class _Analyser:
                     return entry
                 default = args[1] if len(args) > 1 else CLEAN
                 return tv.join(tv.of(receiver.labels), default)
-        if method == "get" and len(args) >= 2 and receiver.entries is not None:
-            key = tuple(a.const for a in args)
-            entry = receiver.entry(key)
-            if entry is not None and all(a.const is not NOCONST for a in args):
-                return entry
         if method == "set" and len(args) >= 2 and path is not None and \
                 all(a.const is not NOCONST and _hashable(a.const) for a in args[:-1]):
             key = tuple(a.const for a in args[:-1])
@@ -1009,7 +1013,7 @@ class _Analyser:
             candidates.append(receiver)
         for val in candidates:
             if sink.program and val.items is not None:
-                val = val.items[0] if val.items else tv.of(val.labels)
+                val = _program_part(val)
             self.report(sink, name, val, node)
 
     def report(self, sink: Sink, name: str, val: Val, node: ast.AST) -> None:
@@ -1117,6 +1121,62 @@ class _Analyser:
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+VIEW_RETURN = Sink("flask.view.return", "html")
+
+
+def _imports_flask(module: Module) -> bool:
+    return any(q == "flask" or q.startswith("flask.") for q in module.imports.values())
+
+
+SHELL_FLAGS = frozenset({"-c", "/c", "/C", "-Command", "-command"})
+
+
+def _program_part(argv: Val) -> Val:
+    """The part of an argument list that chooses what runs: the program, and the command text
+    when the program is a shell given `-c`."""
+    items = argv.items or ()
+    if not items:
+        return tv.of(argv.labels)
+    if len(items) > 2 and items[1].const in SHELL_FLAGS:
+        return tv.of(tv.union([items[0], *items[2:]]) | argv.labels)
+    return items[0]
+
+
+def _holding(test: ast.expr, positive: bool) -> list[ast.expr]:
+    """The atomic conditions known to hold where `test` evaluated to `positive` (`not` and
+    `and`/`or` unfolded; an atom that holds negated is not returned)."""
+    out: list[ast.expr] = []
+    stack: list[tuple[ast.expr, bool]] = [(test, positive)]
+    while stack:
+        node, holds = stack.pop()
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            stack.append((node.operand, not holds))
+        elif isinstance(node, ast.BoolOp):
+            if isinstance(node.op, ast.And) == holds:
+                stack.extend((v, holds) for v in node.values)
+        elif holds:
+            out.append(node)
+    return out
+
+
+QUOTES = frozenset({"'", '"'})
+
+
+def _quoted_literals(atoms: list[ast.expr]) -> set[str]:
+    """Variables known to start and end with the same quote character: string literals, which
+    `eval` turns into plain strings."""
+    seen: dict[tuple[str, str], set[str]] = {}
+    for atom in atoms:
+        if not (isinstance(atom, ast.Call) and isinstance(atom.func, ast.Attribute)
+                and isinstance(atom.func.value, ast.Name) and len(atom.args) == 1):
+            continue
+        arg = atom.args[0]
+        if atom.func.attr in ("startswith", "endswith") and isinstance(arg, ast.Constant) \
+                and arg.value in QUOTES:
+            seen.setdefault((atom.func.value.id, str(arg.value)), set()).add(atom.func.attr)
+    return {name for (name, _), ends in seen.items() if len(ends) == 2}
 
 
 def _path(node: ast.expr) -> str | None:

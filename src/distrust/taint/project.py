@@ -112,6 +112,7 @@ class RouteParams:
 
     tainted: dict[str, str]
     request: frozenset[str]
+    route: str | None = None
 
 
 def route_params(
@@ -153,7 +154,7 @@ def route_params(
         for a in args[1:]:
             if not _is_clean_annotation(module, a.annotation):
                 tainted[a.arg] = f"URL parameter `{a.arg}`"
-    return RouteParams(tainted, frozenset(request))
+    return RouteParams(tainted, frozenset(request), route)
 
 
 def _route_path(fn: Function) -> str | None:
