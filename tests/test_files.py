@@ -281,6 +281,22 @@ def test_gitignore_is_honoured(tmp_path: Path, mode: str) -> None:
     assert relpaths(found) == ["build/out.py"]
 
 
+def test_a_root_that_the_surrounding_tree_ignores_is_still_scanned(
+    tmp_path: Path, mode: str
+) -> None:
+    home = make_repo(tmp_path / "home")
+    write(home / ".gitignore", "*\n!.gitignore\n")  # a dotfiles repository
+    proj = home / "work" / "proj"
+    write(proj / ".gitignore", "gen/\n")
+    write(proj / "app.py")
+    write(proj / "gen" / "g.py")
+    found, skipped = discover([proj])
+    assert relpaths(found) == ["app.py"]
+    assert skipped == []
+    # Inside the tree, what is ignored stays out of scope.
+    assert relpaths(discover([home])[0]) == []
+
+
 def test_tracked_files_are_scanned_even_when_ignored(tmp_path: Path) -> None:
     proj = make_repo(tmp_path / "proj")
     write(proj / ".gitignore", "build/\n")
@@ -741,17 +757,40 @@ def test_crlf_and_mixed_line_endings_are_kept(tmp_path: Path) -> None:
     assert [node.lineno for node in tree.body] == [1, 2, 3, 4]
 
 
+def remove_tree(top: Path) -> None:
+    """shutil.rmtree recurses, and pytest's clean-up of old temporary directories uses it: a tree
+    deeper than the recursion limit must be removed here, with an explicit stack."""
+    stack = [str(top)]
+    while stack:
+        directory = stack[-1]
+        subdirs = []
+        with os.scandir(directory) as listing:
+            for entry in listing:
+                if entry.is_dir(follow_symlinks=False):
+                    subdirs.append(entry.path)
+                else:
+                    os.unlink(entry.path)
+        if subdirs:
+            stack.extend(subdirs)
+        else:
+            os.rmdir(directory)
+            stack.pop()
+
+
 def test_a_deep_tree_is_walked_without_recursion(tmp_path: Path, mode: str) -> None:
     proj = make_repo(tmp_path / "proj")
     depth = sys.getrecursionlimit() + 200  # a recursive walk would fail
     deep = proj
-    for _ in range(depth):  # os.makedirs and Path.mkdir(parents=True) recurse
-        deep = deep / "d"
-        deep.mkdir()
-    write(deep / "bottom.py")
-    found, skipped = discover([proj])
-    assert relpaths(found) == ["/".join(["d"] * depth + ["bottom.py"])]
-    assert skipped == []
+    try:
+        for _ in range(depth):  # os.makedirs and Path.mkdir(parents=True) recurse
+            deep = deep / "d"
+            deep.mkdir()
+        write(deep / "bottom.py")
+        found, skipped = discover([proj])
+        assert relpaths(found) == ["/".join(["d"] * depth + ["bottom.py"])]
+        assert skipped == []
+    finally:
+        remove_tree(proj / "d")
 
 
 def test_results_are_sorted_and_stable(tmp_path: Path, mode: str) -> None:

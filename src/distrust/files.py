@@ -44,7 +44,9 @@ name for a file already listed (a hard link, or a link to a file of the tree).
 A file given explicitly as a root is scanned whatever its name if it is a regular file: Python
 when its suffix or its `#!` line says so, text when its suffix is in `suffixes`; any other file is
 skipped with a reason. `.gitignore` and `SKIP_DIRS` do not apply to explicit roots; `exclude` does
-(so a pre-commit hook that passes file names still honours the configured excludes). A root that
+(so a pre-commit hook that passes file names still honours the configured excludes). Likewise a
+directory root that the tree around it ignores (a project in an ignored folder, a home directory
+under a dotfiles repository) is scanned, with the ignore files inside it in force. A root that
 does not exist is a `UsageError`: a mistyped path must not pass silently.
 
 `read_text` decodes Python files as the interpreter does (PEP 263: a UTF-8 BOM, or a coding
@@ -408,19 +410,16 @@ def _enclosing_specs(directory: str) -> _Specs:
     return tuple(specs)
 
 
-def _git_list(directory: str) -> list[str] | None:
-    """What git lists under `directory` (paths relative to it; nested repositories end with
-    "/"), or None when `directory` is not in a work tree or git cannot say. The repository's
-    config cannot make git run a program here (core.fsmonitor is forced off)."""
+def _git(directory: str, *args: str) -> subprocess.CompletedProcess[bytes] | None:
+    """Run git in `directory`, or None when it cannot run or does not finish in time. The
+    repository's config cannot make git run a program here (core.fsmonitor is forced off), and
+    the GIT_DIR-style variables of a calling hook do not redirect it to another repository."""
     env = {k: v for k, v in os.environ.items() if k not in _GIT_ENV_DROP}
     env["GIT_TERMINAL_PROMPT"] = "0"
     env["LC_ALL"] = "C"
-    command = [
-        GIT, "-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false",
-        "ls-files", "-z", "--cached", "--others", "--exclude-standard",
-    ]  # fmt: skip
+    command = [GIT, "-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false", *args]
     try:
-        proc = subprocess.run(
+        return subprocess.run(
             command,
             cwd=directory,
             env=env,
@@ -431,9 +430,38 @@ def _git_list(directory: str) -> list[str] | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    if proc.returncode != 0:
+
+
+def _git_list(directory: str) -> list[str] | None:
+    """What git lists under `directory` (paths relative to it; nested repositories end with
+    "/"), or None when `directory` is not in a work tree or git cannot say."""
+    proc = _git(directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    if proc is None or proc.returncode != 0:
         return None
     return sorted({os.fsdecode(item) for item in proc.stdout.split(b"\0") if item})
+
+
+def _git_ignores(directory: str) -> bool:
+    """Whether the work tree's ignore rules ignore `directory` itself."""
+    proc = _git(directory, "check-ignore", "-q", ".")
+    return proc is not None and proc.returncode == 0
+
+
+def _root_ignored(root: str, specs: _Specs) -> bool:
+    """Whether the ignore files above `root` ignore it or a directory between it and them."""
+    if not specs:
+        return False
+    top = specs[0][0]
+    chain: list[str] = []
+    current = root
+    while current != top and _under(current, top):
+        chain.append(current)
+        current = os.path.dirname(current)
+    for directory in reversed(chain):
+        above = tuple((d, spec) for d, spec in specs if d != directory and _under(directory, d))
+        if _ignored(directory, above, True):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -447,6 +475,7 @@ class _Found:
 class _DirRoot:
     path: str
     prefix: str
+    explicit: bool = False  # named by the user, not found inside another root
 
 
 class _Discovery:
@@ -577,6 +606,11 @@ class _Discovery:
         if self.excluded(root.prefix, is_dir=True):
             return
         listing = _git_list(root.path)
+        # A directory the user names is scanned even when the tree around it ignores it (a
+        # project kept in an ignored folder, a home directory under a dotfiles repository);
+        # the ignore files inside it still apply.
+        if listing is not None and root.explicit and _git_ignores(root.path):
+            listing = None
         if listing is None:
             self.walk(root)
         else:
@@ -619,9 +653,10 @@ class _Discovery:
 
     def walk(self, root: _DirRoot) -> None:
         """Walk a directory tree without git, with an explicit stack, honouring .gitignore."""
-        stack: list[tuple[str, str, _Specs]] = [
-            (root.path, root.prefix, _enclosing_specs(root.path))
-        ]
+        enclosing = _enclosing_specs(root.path)
+        if root.explicit and _root_ignored(root.path, enclosing):
+            enclosing = ()
+        stack: list[tuple[str, str, _Specs]] = [(root.path, root.prefix, enclosing)]
         seen: set[tuple[int, int]] = set()  # a bind mount can make a loop without links
         while stack:
             directory, prefix, specs = stack.pop()
@@ -755,7 +790,7 @@ def discover(
     for path, is_dir in items:
         prefix = _posix(os.path.relpath(path, base_dir))
         if is_dir:
-            state.pending.append(_DirRoot(path, prefix))
+            state.pending.append(_DirRoot(path, prefix, explicit=True))
         else:
             state.explicit_file(path, prefix)
         # Directories (the root, then nested repositories found under it) one at a time.
