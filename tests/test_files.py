@@ -454,7 +454,7 @@ def test_undecodable_bytes_name_the_encoding_and_the_position(tmp_path: Path) ->
             b"#!/usr/bin/python\n# vim: set fileencoding=ascii :\ns = '\xc3\xa9'\n",
             "cannot be decoded as ascii: byte 0xc3 at line 3, byte column 6",
         ),
-        (b"\xef\xbb\xbf# coding: latin-1\nx = 1\n", "bad encoding declaration"),
+        (b"\xef\xbb\xbf# coding: latin-1\nx = 1\n", "byte-order mark and a coding cookie"),
         (b"# coding: utf-16\nx = 1\n", "utf-16 is not an ASCII-compatible text encoding"),
         (b"# coding: rot13\nx = 1\n", "rot13 is not an ASCII-compatible text encoding"),
     ],

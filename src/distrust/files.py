@@ -248,6 +248,12 @@ def decode(data: bytes, relpath: str, kind: Kind = "python") -> str | Skipped:
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         except SyntaxError as err:
+            if err.msg.startswith("encoding problem"):  # tokenize's words for this one case
+                return Skipped(
+                    relpath,
+                    "bad encoding declaration: a UTF-8 byte-order mark and a coding cookie"
+                    " that names another encoding",
+                )
             if not err.msg.startswith("invalid or missing encoding declaration"):
                 return Skipped(relpath, f"bad encoding declaration: {err.msg}")
             # No cookie and a first line that is not UTF-8: the decoding below names the byte.
