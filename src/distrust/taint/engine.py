@@ -36,6 +36,9 @@ VALIDATORS = frozenset(
 PREFIX_CHECKS = frozenset({"*.startswith", "os.path.commonpath", "os.path.commonprefix",
                            "*.is_relative_to"})
 PREFIX_KINDS = frozenset({"path", "redirect", "url"})
+URL_PARSERS = frozenset({"urllib.parse.urlparse", "urllib.parse.urlsplit", "urlparse.urlparse",
+                         "urlparse.urlsplit"})
+URL_HOST_PARTS = frozenset({"netloc", "hostname"})
 MUTATING = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "put",
                       "push", "appendleft", "extendleft", "write", "writelines"})
 CLEAN_RESULT_METHODS = frozenset({"execute", "executemany", "executescript", "fetchone",
@@ -360,6 +363,15 @@ class _Analyser:
             return env
         if isinstance(node, ast.Match):
             subject = self.expr(node.subject, env)
+            if subject.const is not NOCONST:
+                for case in node.cases:
+                    verdict = _case_matches(case, subject.const)
+                    if verdict is None:
+                        break
+                    if verdict:
+                        return self.block(case.body, env)
+                else:
+                    return env
             outs: list[Env | None] = []
             for case in node.cases:
                 branch = dict(env)
@@ -456,8 +468,9 @@ class _Analyser:
         """Refine `env` for the branch where `test` is `positive`: a passed validation of a
         variable sanitizes it there."""
         atoms = _holding(test, positive)
-        for atom in atoms:
-            for name, kinds in self._validated(atom, env):
+        for atom, holds in atoms:
+            found = self._validated(atom, env) if holds else _rejected(atom)
+            for name, kinds in found:
                 if name in env:
                     env[name] = tv.clear(env[name], kinds)
         for name in _quoted_literals(atoms):
@@ -477,6 +490,12 @@ class _Analyser:
             left, right = test.left, test.comparators[0]
             if isinstance(op, ast.In) and isinstance(left, ast.Name):
                 out.append((left.id, frozenset({ALL_KINDS})))
+            elif isinstance(op, ast.In | ast.Eq) and isinstance(left, ast.Attribute) and \
+                    left.attr in URL_HOST_PARTS and isinstance(left.value, ast.Name):
+                parsed = env.get(left.value.id)
+                if parsed is not None and parsed.parsed_from:
+                    out.append((parsed.parsed_from, PREFIX_KINDS))
+                    out.append((left.value.id, PREFIX_KINDS))
             elif isinstance(op, ast.Eq | ast.Is):
                 for a, b in ((left, right), (right, left)):
                     if isinstance(a, ast.Name) and isinstance(b, ast.Constant):
@@ -874,6 +893,8 @@ class _Analyser:
         guard = self._guard_of(node, name, method)
         if guard is not None:
             return Val(type=result_type, guard=guard)
+        if name in URL_PARSERS and node.args and isinstance(node.args[0], ast.Name):
+            return Val(tv.union(args), type=result_type, parsed_from=node.args[0].id)
         # Containers and other well-known methods.
         if receiver is not None and method:
             handled = self.method_call(func, method, receiver, args, kwargs, env)
@@ -1144,10 +1165,10 @@ def _program_part(argv: Val) -> Val:
     return items[0]
 
 
-def _holding(test: ast.expr, positive: bool) -> list[ast.expr]:
-    """The atomic conditions known to hold where `test` evaluated to `positive` (`not` and
-    `and`/`or` unfolded; an atom that holds negated is not returned)."""
-    out: list[ast.expr] = []
+def _holding(test: ast.expr, positive: bool) -> list[tuple[ast.expr, bool]]:
+    """The atomic conditions whose truth is known where `test` evaluated to `positive`, with
+    that truth (`not` and `and`/`or` unfolded)."""
+    out: list[tuple[ast.expr, bool]] = []
     stack: list[tuple[ast.expr, bool]] = [(test, positive)]
     while stack:
         node, holds = stack.pop()
@@ -1156,20 +1177,67 @@ def _holding(test: ast.expr, positive: bool) -> list[ast.expr]:
         elif isinstance(node, ast.BoolOp):
             if isinstance(node.op, ast.And) == holds:
                 stack.extend((v, holds) for v in node.values)
-        elif holds:
-            out.append(node)
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1 and \
+                type(node.ops[0]) in _INVERSE:
+            flipped = ast.Compare(node.left, [_INVERSE[type(node.ops[0])]()], node.comparators)
+            out.append((flipped, not holds))
+        else:
+            out.append((node, holds))
     return out
+
+
+_INVERSE: dict[type[ast.cmpop], type[ast.cmpop]] = {
+    ast.NotIn: ast.In, ast.IsNot: ast.Is, ast.NotEq: ast.Eq,
+}
+
+
+def _case_matches(case: ast.match_case, subject: object) -> bool | None:
+    """Whether a `case` without a guard matches a known constant; None when it cannot say."""
+    if case.guard is not None:
+        return None
+    patterns: list[ast.pattern] = [case.pattern]
+    while patterns:
+        pat = patterns.pop()
+        if isinstance(pat, ast.MatchOr):
+            patterns.extend(pat.patterns)
+        elif isinstance(pat, ast.MatchAs) and pat.pattern is None:
+            return True
+        elif isinstance(pat, ast.MatchValue) and isinstance(pat.value, ast.Constant):
+            if _same_const(pat.value.value, subject):
+                return True
+        elif isinstance(pat, ast.MatchSingleton):
+            if pat.value is subject:
+                return True
+        else:
+            return None
+    return False
+
+
+def _same_const(a: object, b: object) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def _rejected(atom: ast.expr) -> list[tuple[str, frozenset[str]]]:
+    """What a condition known to be false proves: `'..' in name` false means no parent-folder
+    step in `name`."""
+    if isinstance(atom, ast.Compare) and len(atom.ops) == 1 and \
+            isinstance(atom.ops[0], ast.In) and isinstance(atom.left, ast.Constant) and \
+            isinstance(atom.left.value, str) and ".." in atom.left.value:
+        right = atom.comparators[0]
+        if isinstance(right, ast.Name):
+            return [(right.id, frozenset({"path"}))]
+    return []
 
 
 QUOTES = frozenset({"'", '"'})
 
 
-def _quoted_literals(atoms: list[ast.expr]) -> set[str]:
+def _quoted_literals(atoms: list[tuple[ast.expr, bool]]) -> set[str]:
     """Variables known to start and end with the same quote character: string literals, which
     `eval` turns into plain strings."""
     seen: dict[tuple[str, str], set[str]] = {}
-    for atom in atoms:
-        if not (isinstance(atom, ast.Call) and isinstance(atom.func, ast.Attribute)
+    for atom, holds in atoms:
+        if not holds or not (isinstance(atom, ast.Call) and isinstance(atom.func, ast.Attribute)
                 and isinstance(atom.func.value, ast.Name) and len(atom.args) == 1):
             continue
         arg = atom.args[0]

@@ -53,6 +53,7 @@ class Val:
     const: object = NOCONST
     request: bool = False
     guard: tuple[str, frozenset[str]] | None = None
+    parsed_from: str | None = None
 
     def flat(self) -> Labels:
         if self.items is None and self.entries is None:
