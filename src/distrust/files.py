@@ -529,8 +529,15 @@ class _Discovery:
 
     # -- one candidate file
 
-    def examine(self, path: str, relpath: str, kind: Kind | None, *, explicit: bool,
-                missing_ok: bool = False) -> None:  # fmt: skip
+    def examine(
+        self,
+        path: str,
+        relpath: str,
+        kind: Kind | None,
+        *,
+        explicit: bool,
+        missing_ok: bool = False,
+    ) -> None:
         """Check one file of the scan and record it as found or skipped. `kind` None (explicit
         roots only) means: decide by the `#!` line."""
         try:
@@ -566,8 +573,8 @@ class _Discovery:
             kind = self.sniff(path, relpath)
             if kind is None:
                 return
-        self.found.append(_Found(SourceFile(Path(path), relpath, kind), (st.st_dev, st.st_ino),
-                                 via_link))  # fmt: skip
+        file = SourceFile(Path(path), relpath, kind)
+        self.found.append(_Found(file, (st.st_dev, st.st_ino), via_link))
 
     def sniff(self, path: str, relpath: str) -> Kind | None:
         try:
@@ -629,8 +636,8 @@ class _Discovery:
             parts = name.split("/")
             if any(part in SKIP_DIRS for part in parts[:-1]):
                 continue
-            if any(self.is_venv(os.path.join(root.path, *parts[:i])) for i in
-                   range(1, len(parts))):  # fmt: skip
+            parents = (os.path.join(root.path, *parts[:i]) for i in range(1, len(parts)))
+            if any(self.is_venv(parent) for parent in parents):
                 continue
             relpath = _join(root.prefix, name)
             full = os.path.join(root.path, *parts)
@@ -688,8 +695,13 @@ class _Discovery:
             for entry in entries:
                 self.walk_entry(entry, prefix, specs, stack)
 
-    def walk_entry(self, entry: os.DirEntry[str], prefix: str, specs: _Specs,
-                   stack: list[tuple[str, str, _Specs]]) -> None:  # fmt: skip
+    def walk_entry(
+        self,
+        entry: os.DirEntry[str],
+        prefix: str,
+        specs: _Specs,
+        stack: list[tuple[str, str, _Specs]],
+    ) -> None:
         name = entry.name
         relpath = _join(prefix, name)
         try:
