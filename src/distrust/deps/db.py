@@ -15,6 +15,7 @@ import time
 import urllib.parse
 import urllib.request
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -165,7 +166,8 @@ def read_archive(path: Path, limits: Limits, report: ImportReport,
             try:
                 with archive.open(member) as handle:
                     data = handle.read(limits.max_member_bytes + 1)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error,
+                    RuntimeError) as err:
                 raise DepsError(f"{report.source} is damaged at {member.filename}: {err}"
                                 ) from None
             except NotImplementedError as err:

@@ -88,6 +88,8 @@ def _affected(data: Any, rid: str) -> Affected:
                 raise InvalidRecord(f"{rid}: an event is not one of {sorted(_EVENT_KEYS)}")
             ((kind, value),) = event.items()
             events.append(Event(**{kind: value}))
+        if not any(e.introduced is not None for e in events):
+            raise InvalidRecord(f"{rid}: a range has no `introduced` event")
         ranges.append(Range(str(rng["type"]), tuple(events)))
     versions = _str_list(data.get("versions"), f"{rid}: `versions`")
     return Affected(ecosystem.split(":")[0], name, tuple(ranges), versions)

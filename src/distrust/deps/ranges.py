@@ -164,7 +164,7 @@ def admits(ecosystem: str, spec: str, version: str) -> bool:
             specifier = SpecifierSet(alternative.strip())
         except InvalidSpecifier:
             continue
-        if specifier.contains(key):
+        if specifier.contains(key, prereleases=bool(specifier.prereleases)):
             return True
     return False
 
