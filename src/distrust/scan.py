@@ -61,6 +61,18 @@ def module_name(path: Path) -> tuple[str, bool]:
     return ".".join(parts) or path.stem, is_package
 
 
+def _path_names(relpath: str, name: str) -> tuple[str, ...]:
+    """Other names the module can be imported by: its path from the scan root, for namespace
+    packages and for projects whose imports start at the root."""
+    parts = relpath.removesuffix(".py").removesuffix(".pyw").split("/")
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    dotted = ".".join(p for p in parts if p and p != ".")
+    if not dotted or dotted == name or not all(p.isidentifier() for p in dotted.split(".")):
+        return ()
+    return (dotted,)
+
+
 @dataclass(frozen=True)
 class _FileResult:
     relpath: str
@@ -80,7 +92,7 @@ def _analyse_file(file: files.SourceFile, max_bytes: int, rules: tuple[Rule, ...
         reason = f"syntax error at line {tree.line}, column {tree.column}: {tree.message}"
         return _FileResult(file.relpath, None, Skipped(file.relpath, reason), (), ())
     name, is_package = module_name(file.path)
-    module = Module(file.relpath, name, text, tree, is_package)
+    module = Module(file.relpath, name, text, tree, is_package, _path_names(file.relpath, name))
     table = walk.dispatch_table(rules)
     hits, failures = walk.run(module, table)
     sup = suppress.collect(text) if hits else {}

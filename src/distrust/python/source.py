@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 
 BUILTINS = frozenset(dir(builtins))
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Module:
     text: str
     tree: ast.Module
     is_package: bool = False
+    aliases: tuple[str, ...] = ()
     imports: dict[str, str] = field(default_factory=dict)
     definitions: dict[str, ast.AST] = field(default_factory=dict)
 
@@ -58,7 +61,8 @@ class Module:
 
     @cached_property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        # Only the line breaks `ast` counts: form feeds and other Unicode breaks stay inside.
+        return _LINE_BREAK.split(self.text)
 
     def line_text(self, line: int) -> str:
         if 1 <= line <= len(self.lines):

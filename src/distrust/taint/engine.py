@@ -72,6 +72,7 @@ class ParamSink:
 class Summary:
     ret: Labels = EMPTY
     sinks: tuple[ParamSink, ...] = ()
+    ret_type: str | None = None
 
 
 BOTTOM = Summary()
@@ -159,7 +160,8 @@ class Engine:
                 analyser.run_function()
             except RecursionError:
                 self.errors.append((fn.module.path, f"{qual}: too deeply nested to analyse"))
-            new = Summary(analyser.ret_labels(), tuple(analyser.param_sinks))
+            new = Summary(analyser.ret_labels(), tuple(analyser.param_sinks),
+                          analyser.ret_type())
             self.flows[qual] = analyser.flows
         finally:
             self.in_progress.discard(qual)
@@ -264,6 +266,10 @@ class _Analyser:
 
     def ret_labels(self) -> Labels:
         return tv.union(self.returns)
+
+    def ret_type(self) -> str | None:
+        types = {v.type for v in self.returns}
+        return types.pop() if len(types) == 1 else None
 
     # -- locations ----------------------------------------------------------------------------
 
@@ -1061,6 +1067,7 @@ class _Analyser:
 
     def _project_target(self, name: str, env: Env, func: ast.expr) -> str | None:
         functions = self.engine.project.functions
+        name = self.engine.project.canonical(name)
         if name in functions:
             return name
         bare = name.replace("()", "")
@@ -1138,7 +1145,7 @@ class _Analyser:
                     out.add(merged.step(Step(loc, f"returned from `{short}`")))
             else:
                 out.add(label.step(Step(loc, f"returned from `{short}`")))
-        return tv.of(frozenset(out))
+        return tv.of(frozenset(out), summary.ret_type)
 
 
 # -- helpers ----------------------------------------------------------------------------------

@@ -43,6 +43,20 @@ class Project:
     modules: tuple[Module, ...]
     functions: dict[str, Function]
     classes: dict[str, ClassInfo]
+    aliases: dict[str, str]
+
+    def canonical(self, name: str) -> str:
+        """`name` with a module prefix known by another name (its path) rewritten."""
+        if not self.aliases or name in self.functions or name in self.classes:
+            return name
+        cut = len(name)
+        while True:
+            cut = name.rfind(".", 0, cut)
+            if cut < 0:
+                return name
+            real = self.aliases.get(name[:cut])
+            if real is not None:
+                return real + name[cut:]
 
     def method(self, cls: str, name: str) -> Function | None:
         seen: set[str] = set()
@@ -75,34 +89,41 @@ def param_names(node: FunctionNode) -> tuple[str, ...]:
 def index(modules: tuple[Module, ...]) -> Project:
     functions: dict[str, Function] = {}
     classes: dict[str, ClassInfo] = {}
+    aliases: dict[str, str] = {}
     for module in modules:
-        prefix = module.name
-        stack: list[tuple[ast.AST, str, str | None]] = [
-            (stmt, prefix, None) for stmt in reversed(module.tree.body)
-        ]
-        while stack:
-            node, scope, cls = stack.pop()
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                qual = f"{scope}.{node.name}" if scope else node.name
-                functions.setdefault(qual, Function(qual, module, node, cls, param_names(node)))
-                inner = f"{qual}.<locals>"
-                stack.extend((s, inner, None) for s in reversed(node.body))
-            elif isinstance(node, ast.ClassDef):
-                qual = f"{scope}.{node.name}" if scope else node.name
-                bases = tuple(b for b in (module.qualname(e) for e in node.bases) if b)
-                methods = frozenset(
-                    s.name for s in node.body
-                    if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
-                )
-                classes.setdefault(qual, ClassInfo(qual, module, bases, methods))
-                stack.extend((s, qual, qual) for s in reversed(node.body))
-            elif isinstance(node, ast.If | ast.Try | ast.With | ast.For | ast.While):
-                for child in ast.iter_child_nodes(node):
-                    if isinstance(child, ast.stmt):
-                        stack.append((child, scope, cls))
-                    elif isinstance(child, ast.ExceptHandler):
-                        stack.extend((s, scope, cls) for s in child.body)
-    return Project(modules, functions, classes)
+        _index_module(module, module.name, functions, classes)
+        for alias in module.aliases:
+            aliases.setdefault(alias, module.name)
+    return Project(modules, functions, classes, aliases)
+
+
+def _index_module(module: Module, prefix: str, functions: dict[str, Function],
+                  classes: dict[str, ClassInfo]) -> None:
+    stack: list[tuple[ast.AST, str, str | None]] = [
+        (stmt, prefix, None) for stmt in reversed(module.tree.body)
+    ]
+    while stack:
+        node, scope, cls = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            qual = f"{scope}.{node.name}" if scope else node.name
+            functions.setdefault(qual, Function(qual, module, node, cls, param_names(node)))
+            inner = f"{qual}.<locals>"
+            stack.extend((s, inner, None) for s in reversed(node.body))
+        elif isinstance(node, ast.ClassDef):
+            qual = f"{scope}.{node.name}" if scope else node.name
+            bases = tuple(b for b in (module.qualname(e) for e in node.bases) if b)
+            methods = frozenset(
+                s.name for s in node.body
+                if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+            )
+            classes.setdefault(qual, ClassInfo(qual, module, bases, methods))
+            stack.extend((s, qual, qual) for s in reversed(node.body))
+        elif isinstance(node, ast.If | ast.Try | ast.With | ast.For | ast.While):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    stack.append((child, scope, cls))
+                elif isinstance(child, ast.ExceptHandler):
+                    stack.extend((s, scope, cls) for s in child.body)
 
 
 @dataclass(frozen=True)
