@@ -212,20 +212,18 @@ SINKS: tuple[Sink, ...] = (
     Sink("fastapi.responses.RedirectResponse", REDIRECT, keywords=("url",)),
     Sink("aiohttp.web.HTTPFound", REDIRECT, keywords=("location",)),
     # XML parsers that resolve entities.
-    Sink("lxml.etree.fromstring", XXE, keywords=("text",)),
-    Sink("lxml.etree.parse", XXE, keywords=("source",)),
-    Sink("lxml.etree.XML", XXE),
-    Sink("xml.dom.minidom.parseString", XXE),
-    Sink("xml.dom.minidom.parse", XXE),
-    Sink("xml.dom.pulldom.parseString", XXE),
-    Sink("xml.dom.pulldom.parse", XXE),
-    Sink("xml.sax.parseString", XXE),
-    Sink("xml.sax.parse", XXE),
-    Sink("xml.etree.ElementTree.fromstring", XXE),
-    Sink("xml.etree.ElementTree.parse", XXE),
-    Sink("xml.etree.ElementTree.XML", XXE),
-    Sink("xml.etree.cElementTree.fromstring", XXE),
-    Sink("xml.etree.cElementTree.parse", XXE),
+    # lxml resolves only internal entities unless a parser says `resolve_entities=True`.
+    Sink("lxml.etree.fromstring", XXE, keywords=("text",),
+         when_arg_type=(1, "parser", ":external-entities")),
+    Sink("lxml.etree.parse", XXE, keywords=("source",),
+         when_arg_type=(1, "parser", ":external-entities")),
+    Sink("lxml.etree.XML", XXE, keywords=("text",),
+         when_arg_type=(1, "parser", ":external-entities")),
+    # The standard library's parsers resolve no external entities unless told to.
+    *(Sink(f"xml.dom.{m}.{f}", XXE, keywords=("string", "file"),
+           when_arg_type=(1, "parser", ":external-entities"))
+      for m in ("minidom", "pulldom") for f in ("parse", "parseString")),
+    Sink("xml.sax.make_parser():external-entities.parse", XXE),
     # LDAP filters and DNs.
     Sink("*.search_s", LDAP, args=(0, 2), keywords=("base", "filterstr")),
     Sink("*.search_st", LDAP, args=(0, 2), keywords=("base", "filterstr")),

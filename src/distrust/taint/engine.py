@@ -39,6 +39,8 @@ PREFIX_KINDS = frozenset({"path", "redirect", "url"})
 URL_PARSERS = frozenset({"urllib.parse.urlparse", "urllib.parse.urlsplit", "urlparse.urlparse",
                          "urlparse.urlsplit"})
 URL_HOST_PARTS = frozenset({"netloc", "hostname"})
+EXTERNAL_ENTITY_FEATURES = frozenset({"feature_external_ges", "feature_external_pes"})
+XXE_MARK = ":external-entities"
 MUTATING = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "put",
                       "push", "appendleft", "extendleft", "write", "writelines"})
 CLEAN_RESULT_METHODS = frozenset({"execute", "executemany", "executescript", "fetchone",
@@ -899,6 +901,19 @@ class _Analyser:
         guard = self._guard_of(node, name, method)
         if guard is not None:
             return Val(type=result_type, guard=guard)
+        if method == "setFeature" and len(node.args) == 2 and isinstance(func, ast.Attribute):
+            feature = self.module.qualname(node.args[0]) or ast.unparse(node.args[0])
+            path = _path(func.value)
+            if path is not None and feature.rpartition(".")[2] in EXTERNAL_ENTITY_FEATURES:
+                enabled = _truth(args[1].const)
+                base = (receiver.type or "xml.sax.make_parser()").removesuffix(XXE_MARK)
+                env[path] = replace(receiver or CLEAN,
+                                    type=base + XXE_MARK if enabled is not False else base)
+            return CLEAN
+        if name == "lxml.etree.XMLParser":
+            resolve = next((k.value for k in node.keywords if k.arg == "resolve_entities"), None)
+            if isinstance(resolve, ast.Constant) and resolve.value is True:
+                return Val(type=f"{name}(){XXE_MARK}")
         if name in URL_PARSERS and node.args and isinstance(node.args[0], ast.Name):
             return Val(tv.union(args), type=result_type, parsed_from=node.args[0].id)
         # Containers and other well-known methods.
@@ -1010,6 +1025,11 @@ class _Analyser:
                    kwargs: dict[str | None, Val], receiver: Val | None,
                    splat: list[Val]) -> None:
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
+        if sink.when_arg_type is not None:
+            pos, keyword, marker = sink.when_arg_type
+            chosen = args[pos] if pos < len(args) else kwargs.get(keyword)
+            if chosen is None or not (chosen.type or "").endswith(marker):
+                return
         if sink.when_keyword is not None:
             flag = keywords.get(sink.when_keyword)
             if flag is None or (isinstance(flag, ast.Constant) and not flag.value):
@@ -1229,10 +1249,16 @@ def _rejected(atom: ast.expr) -> list[tuple[str, frozenset[str]]]:
     step in `name`."""
     if isinstance(atom, ast.Compare) and len(atom.ops) == 1 and \
             isinstance(atom.ops[0], ast.In) and isinstance(atom.left, ast.Constant) and \
-            isinstance(atom.left.value, str) and ".." in atom.left.value:
+            isinstance(atom.left.value, str):
         right = atom.comparators[0]
-        if isinstance(right, ast.Name):
-            return [(right.id, frozenset({"path"}))]
+        if not isinstance(right, ast.Name):
+            return []
+        kinds = set()
+        if ".." in atom.left.value:
+            kinds.add("path")
+        if atom.left.value in QUOTES:
+            kinds.add("xpath")
+        return [(right.id, frozenset(kinds))] if kinds else []
     return []
 
 

@@ -44,6 +44,7 @@ class Sink:
     when_keyword: str | None = None
     unless_keyword: tuple[tuple[str, tuple[str, ...]], ...] = ()
     receiver: bool = False
+    when_arg_type: tuple[int, str, str] | None = None
 
 
 @dataclass(frozen=True)
