@@ -147,6 +147,11 @@ SINKS: tuple[Sink, ...] = (
     Sink("os.listdir", PATH),
     Sink("os.makedirs", PATH),
     Sink("os.mkdir", PATH),
+    # Existence and metadata checks tell an attacker which files exist.
+    *(Sink(f"os.path.{f}", PATH)
+      for f in ("exists", "isfile", "isdir", "getsize", "getmtime", "lexists")),
+    Sink("os.stat", PATH),
+    Sink("os.access", PATH),
     Sink("shutil.rmtree", PATH),
     Sink("shutil.copy", PATH, args=(0, 1)),
     Sink("shutil.copyfile", PATH, args=(0, 1)),
@@ -158,7 +163,8 @@ SINKS: tuple[Sink, ...] = (
     Sink("aiohttp.web.FileResponse", PATH, keywords=("path",)),
     *(Sink(f"pathlib.Path().{m}", PATH, args=(), receiver=True)
       for m in ("open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink",
-                "rmdir", "mkdir", "touch", "rename", "replace", "iterdir")),
+                "rmdir", "mkdir", "touch", "rename", "replace", "iterdir", "exists",
+                "is_file", "is_dir", "stat")),
     *(Sink(f"pathlib.PurePath().{m}", PATH, args=(), receiver=True)
       for m in ("open", "read_text", "read_bytes", "write_text", "write_bytes", "unlink")),
     # Outgoing requests (SSRF).
@@ -251,10 +257,10 @@ SINKS: tuple[Sink, ...] = (
     *(Sink(f"logging.getLogger().{f}", LOG, args=(0,), keywords=("msg",))
       for f in ("debug", "info", "warning", "warn", "error", "critical", "exception")),
     # Trust boundary: untrusted data stored in the session.
-    Sink("flask.session.__setitem__", SESSION, args=(1,)),
+    Sink("flask.session.__setitem__", SESSION, args=(0, 1)),
     Sink("flask.session.update", SESSION),
     Sink("flask.session.setdefault", SESSION, args=(1,)),
-    Sink("*.session.__setitem__", SESSION, args=(1,)),
+    Sink("*.session.__setitem__", SESSION, args=(0, 1)),
 )
 
 SANITIZERS: tuple[Sanitizer, ...] = (

@@ -45,7 +45,7 @@ MUTATING = frozenset({"append", "extend", "insert", "add", "update", "setdefault
                       "push", "appendleft", "extendleft", "write", "writelines"})
 CLEAN_RESULT_METHODS = frozenset({"execute", "executemany", "executescript", "fetchone",
                                   "fetchall", "fetchmany", "commit", "close", "cursor",
-                                  "keys", "__len__", "count", "index", "find", "rfind"})
+                                  "__len__", "count", "index", "find", "rfind"})
 
 
 @dataclass(frozen=True)
@@ -1001,8 +1001,8 @@ class _Analyser:
                 env[path] = replace(receiver, entries=tuple(
                     (k, v) for k, v in receiver.entries if k != key))
                 return entry
-        if method in ("keys",):
-            return CLEAN
+        if method == "keys" and receiver.entries is not None:
+            return tv.of(receiver.labels)
         if method == "copy":
             return receiver
         if method in MUTATING and path is not None:
