@@ -159,7 +159,7 @@ def _matches(rec: dict[str, Any], ecosystem: str, name: str) -> bool:
 class _Handler(BaseHTTPRequestHandler):
     state: State
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _send(self, behaviour: Behaviour) -> None:
@@ -177,7 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _json(self, data: Any, status: int = 200) -> None:
         self._send(Behaviour(status=status, body=json.dumps(data).encode()))
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         state = self.state
         path = unquote(self.path)
         with state.lock:
@@ -212,7 +212,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(Behaviour(404, b"", "text/plain"))
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         state = self.state
         length = int(self.headers.get("Content-Length", "0"))
         body = json.loads(self.rfile.read(length))
@@ -252,7 +252,8 @@ def serve(state: State) -> Iterator[Server]:
     handler = type("Handler", (_Handler,), {"state": state})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     try:
         yield Server(f"http://127.0.0.1:{httpd.server_address[1]}", state, httpd)

@@ -129,7 +129,7 @@ def test_corrupt_archive_is_refused(imported: Path, tmp_path: Path) -> None:
     # damage the compressed data of the first member (its header stays valid)
     data[60:80] = b"\x00" * 20
     damaged = _archive(tmp_path, "damaged.zip", bytes(data))
-    with pytest.raises(DepsError, match="damaged|not a readable"):
+    with pytest.raises(DepsError, match=r"damaged|not a readable"):
         db.update(imported, [db.Source("PyPI", str(damaged), is_file=True)])
     database = db.AdvisoryDB(imported)
     try:
@@ -143,7 +143,7 @@ def test_truncated_database_is_a_clear_error_and_update_rebuilds(imported: Path,
     size = imported.stat().st_size
     with imported.open("r+b") as handle:
         handle.truncate(size // 3)
-    with pytest.raises(DepsError, match="damaged|not a complete|db update"):
+    with pytest.raises(DepsError, match=r"damaged|not a complete|db update"):
         database = db.AdvisoryDB(imported)
         try:
             database.advisories("PyPI", "django")

@@ -30,7 +30,8 @@ DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/"
 PEP691 = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
 
 
-def pip_config_files(env: dict[str, str] | None = None) -> list[Path]:
+def pip_config_files(env: dict[str, str] | None = None,
+                     system_config: Path = Path("/etc/pip.conf")) -> list[Path]:
     """pip's configuration files, lowest priority first (global, user, site)."""
     env = dict(os.environ) if env is None else env
     explicit = env.get("PIP_CONFIG_FILE")
@@ -38,7 +39,7 @@ def pip_config_files(env: dict[str, str] | None = None) -> list[Path]:
         return [Path(explicit)] if explicit != os.devnull else []
     home = Path(env.get("HOME", str(Path.home())))
     xdg = Path(env.get("XDG_CONFIG_HOME", str(home / ".config")))
-    files = [Path("/etc/pip.conf"), home / ".pip" / "pip.conf", xdg / "pip" / "pip.conf"]
+    files = [system_config, home / ".pip" / "pip.conf", xdg / "pip" / "pip.conf"]
     venv = env.get("VIRTUAL_ENV") or (sys.prefix if sys.prefix != sys.base_prefix else "")
     if venv:
         files.append(Path(venv) / "pip.conf")
@@ -46,7 +47,8 @@ def pip_config_files(env: dict[str, str] | None = None) -> list[Path]:
 
 
 def resolve_index_url(explicit: str | None = None, configured: str | None = None,
-                      env: dict[str, str] | None = None) -> str:
+                      env: dict[str, str] | None = None,
+                      system_config: Path = Path("/etc/pip.conf")) -> str:
     """The PyPI index to ask: `--index-url`, then distrust's configuration, then
     PIP_INDEX_URL, then pip's configuration files, then PyPI."""
     env = dict(os.environ) if env is None else env
@@ -54,7 +56,7 @@ def resolve_index_url(explicit: str | None = None, configured: str | None = None
         if value:
             return value
     found = ""
-    for path in pip_config_files(env):
+    for path in pip_config_files(env, system_config):
         parser = configparser.ConfigParser(interpolation=None)
         try:
             parser.read(path, encoding="utf-8")
