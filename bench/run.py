@@ -71,6 +71,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--semgrep-jobs", type=int, default=2)
     parser.add_argument("--semgrep-max-lines", type=int, default=200_000,
                         help="skip Semgrep on scaling trees larger than this")
+    parser.add_argument("--timeout", type=float, default=3600.0,
+                        help="seconds after which one tool run is killed and reported (3600)")
     parser.add_argument("--speed-corpora", default="django,scaling",
                         help="comma-separated: django, scaling")
     parser.add_argument("--results", type=Path, default=None,
@@ -140,9 +142,11 @@ def collect_tools(args: argparse.Namespace) -> list[Tool | Unavailable]:
     return tools
 
 
-def scan_once(tool: Tool, tree: Path, out_dir: Path, label: str) -> tuple[list, str | None, float]:
+def scan_once(
+    tool: Tool, tree: Path, out_dir: Path, label: str, timeout_s: float
+) -> tuple[list, str | None, float]:
     measured = run_measured(tool.argv({"jobs": 2, "no_cache": True}), out_dir=out_dir,
-                            label=label, cwd=tree)
+                            label=label, cwd=tree, timeout_s=timeout_s)
     if measured.returncode not in tool.ok_codes:
         return [], f"exit {measured.returncode}: {measured.stderr_tail(300)}", measured.wall_s
     try:
@@ -167,7 +171,8 @@ def run_accuracy(args: argparse.Namespace, tools: list[Tool | Unavailable],
             owasp_scores[tool.name] = tool.reason
             continue
         log(f"accuracy: {tool.name} on BenchmarkPython")
-        findings, error, wall = scan_once(tool, checkout, out_dir, f"owasp-{tool.name}")
+        findings, error, wall = scan_once(tool, checkout, out_dir, f"owasp-{tool.name}",
+                                           args.timeout)
         if error:
             errors.append(f"{tool.name} on BenchmarkPython: {error}")
             owasp_scores[tool.name] = error
@@ -215,7 +220,7 @@ def run_accuracy(args: argparse.Namespace, tools: list[Tool | Unavailable],
                 continue
             log(f"accuracy: {tool.name} on {set_name}")
             findings, error, _ = scan_once(tool, folder, out_dir,
-                                           f"set-{folder.name}-{tool.name}")
+                                           f"set-{folder.name}-{tool.name}", args.timeout)
             if error:
                 errors.append(f"{tool.name} on {set_name}: {error}")
                 table[set_name][tool.name] = error
@@ -232,8 +237,10 @@ def run_accuracy(args: argparse.Namespace, tools: list[Tool | Unavailable],
 def run_speed(args: argparse.Namespace, tools: list[Tool | Unavailable],
               results: dict) -> list[str]:
     work = args.results
-    full = Plan(args.runs, args.semgrep_runs, args.jobs, args.semgrep_max_lines, full=True)
-    cold = Plan(args.runs, args.semgrep_runs, args.jobs, args.semgrep_max_lines, full=False)
+    full = Plan(args.runs, args.semgrep_runs, args.jobs, args.semgrep_max_lines, True,
+                args.timeout)
+    cold = Plan(args.runs, args.semgrep_runs, args.jobs, args.semgrep_max_lines, False,
+                args.timeout)
     speed: dict[str, dict[str, object]] = {}
     sections: dict[str, str] = {}
     if args.smoke:
@@ -302,7 +309,7 @@ def run_deps(args: argparse.Namespace, tools: list[Tool | Unavailable], results:
         error = None
         for index in range(count):
             measured = run_measured(argv, out_dir=out_dir, label=f"deps-{len(raw)}-{index}",
-                                    cwd=project)
+                                    cwd=project, timeout_s=min(args.timeout, 900.0))
             if measured.returncode not in (0, 1):
                 error = f"exit {measured.returncode}: {measured.stderr_tail(300)}"
                 break

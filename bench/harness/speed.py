@@ -58,6 +58,7 @@ class Plan:
     jobs: int
     semgrep_max_lines: int
     full: bool  # warm, edit and --jobs 1 as well as the cold --jobs N scan
+    timeout_s: float = 3600.0
 
 
 def _display(argv: tuple[str, ...] | list[str]) -> str:
@@ -78,12 +79,14 @@ def _repeat(
     ok_codes: frozenset[int],
     before: Callable[[int], None] | None = None,
     parse: Callable[[Path], list[object]] | None = None,
+    timeout_s: float | None = None,
 ) -> Series:
     series.command = _display(argv)
     for index in range(count):
         if before is not None:
             before(index)
-        measured = run_measured(argv, out_dir=out_dir, label=f"{series.label}-{index}", cwd=cwd)
+        measured = run_measured(argv, out_dir=out_dir, label=f"{series.label}-{index}", cwd=cwd,
+                                timeout_s=timeout_s)
         if measured.returncode not in ok_codes:
             series.error = f"exit {measured.returncode}: {measured.stderr_tail(300)}"
             break
@@ -117,7 +120,7 @@ def measure_tree(
     log(f"[{name}] parse floor x{plan.runs}")
     results["floor"] = _repeat(
         Series("floor"), plan.runs, [sys.executable, str(PARSE_FLOOR), "."], tree, out_dir,
-        frozenset({0}),
+        frozenset({0}), timeout_s=plan.timeout_s,
     )
     for tool in tools:
         if isinstance(tool, Unavailable):
@@ -135,7 +138,7 @@ def measure_tree(
         log(f"[{name}] {tool.name} x{count}")
         results[tool.name] = _repeat(
             Series(tool.name), count, tool.argv({}), tree, out_dir, tool.ok_codes,
-            parse=tool.parse,  # type: ignore[arg-type]
+            parse=tool.parse, timeout_s=plan.timeout_s,  # type: ignore[arg-type]
         )
     return {label: series.as_dict() for label, series in results.items()}
 
@@ -154,14 +157,14 @@ def _measure_distrust(
     log(f"[{name}] distrust cold --jobs {plan.jobs} x{plan.runs}")
     results["distrust-cold-jN"] = _repeat(
         Series("distrust-cold-jN"), plan.runs, tool.argv(jobs_n), tree, out_dir, tool.ok_codes,
-        parse=tool.parse,  # type: ignore[arg-type]
+        parse=tool.parse, timeout_s=plan.timeout_s,  # type: ignore[arg-type]
     )
     if not plan.full:
         return
     log(f"[{name}] distrust cold --jobs 1 x{plan.runs}")
     results["distrust-cold-j1"] = _repeat(
         Series("distrust-cold-j1"), plan.runs, tool.argv({"jobs": 1, "no_cache": True}), tree,
-        out_dir, tool.ok_codes, parse=tool.parse,  # type: ignore[arg-type]
+        out_dir, tool.ok_codes, parse=tool.parse, timeout_s=plan.timeout_s,  # type: ignore[arg-type]
     )
     if "no-cache" not in tool.features:
         reason = "unavailable: this distrust has no result cache yet (`scan --no-cache` unknown)"
@@ -176,7 +179,8 @@ def _measure_distrust(
     shutil.copytree(tree, copy, symlinks=True, ignore=shutil.ignore_patterns(".distrust"))
     cached = {"jobs": plan.jobs}
     prime = _repeat(
-        Series("distrust-prime"), 1, tool.argv(cached), copy, out_dir, tool.ok_codes
+        Series("distrust-prime"), 1, tool.argv(cached), copy, out_dir, tool.ok_codes,
+        timeout_s=plan.timeout_s,
     )
     if prime.error:
         results["distrust-warm"] = Series("distrust-warm", error=prime.error)
@@ -184,7 +188,8 @@ def _measure_distrust(
         return
     log(f"[{name}] distrust warm x{plan.runs}")
     results["distrust-warm"] = _repeat(
-        Series("distrust-warm"), plan.runs, tool.argv(cached), copy, out_dir, tool.ok_codes
+        Series("distrust-warm"), plan.runs, tool.argv(cached), copy, out_dir, tool.ok_codes,
+        timeout_s=plan.timeout_s,
     )
     target = _edit_target(copy)
     log(f"[{name}] distrust after a one-file edit of {target.relative_to(copy)} x{plan.runs}")
@@ -195,7 +200,7 @@ def _measure_distrust(
 
     edited = _repeat(
         Series("distrust-edit"), plan.runs, tool.argv(cached), copy, out_dir, tool.ok_codes,
-        before=edit,
+        before=edit, timeout_s=plan.timeout_s,
     )
     edited.command += f"   (after appending a line to {target.relative_to(copy).as_posix()})"
     results["distrust-edit"] = edited
