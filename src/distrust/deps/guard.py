@@ -244,7 +244,9 @@ def split_shell(command: str) -> list[list[str]]:
     (quoted separators stay), each as argv. Unparsable parts are left out."""
     out: list[list[str]] = []
     try:
-        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|")
+        lexer = shlex.shlex(command.replace("\\\n", " "), posix=True,
+                            punctuation_chars=";&|\n")
+        lexer.whitespace = " \t\r"
         lexer.whitespace_split = True
         lexer.commenters = "#"
         tokens = list(lexer)
@@ -257,7 +259,7 @@ def split_shell(command: str) -> list[list[str]]:
                 continue
     current: list[str] = []
     for token in tokens:
-        if token and set(token) <= set(";&|"):
+        if token and set(token) <= set(";&|\n"):
             if current:
                 out.append(current)
             current = []

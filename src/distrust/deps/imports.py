@@ -132,6 +132,8 @@ def imports_of(text: str, path: str) -> list[ImportUse] | str:
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Try) and _guarded(node):
+            # The `try` body is optional; the handlers (the fallback) are not.
+            stack.extend(node.handlers)
             stack.extend(node.orelse)
             stack.extend(node.finalbody)
             continue
@@ -151,7 +153,7 @@ def imports_of(text: str, path: str) -> list[ImportUse] | str:
                                       max(len(line.rstrip()) + 1, column + 1), line.strip()))
             continue
         stack.extend(ast.iter_child_nodes(node))
-    uses.sort(key=lambda u: (u.line, u.column, u.module))
+    uses.sort(key=lambda u: (u.line, u.column))  # stable: names keep their statement order
     return uses
 
 
