@@ -96,10 +96,12 @@ def test_guard_unreachable_registry_warns_and_strict_refuses(tmp_path: Path) -> 
     bin_dir, log = _fake_installer(tmp_path, "pip")
     env = _env(tmp_path, bin_dir)
     args = ["guard", "--index-url", "http://127.0.0.1:9/simple/", "--timeout", "1"]
-    lenient = _distrust([*args, "--", "pip", "install", "somepkg"], env)
-    assert lenient.returncode == 7 and "could not check" in lenient.stderr
     strict = _distrust([*args, "--strict", "--", "pip", "install", "somepkg"], env)
     assert strict.returncode == 1 and "could not check" in strict.stderr
+    assert not log.exists()
+    lenient = _distrust([*args, "--", "pip", "install", "somepkg"], env)
+    assert lenient.returncode == 7 and "could not check" in lenient.stderr
+    assert json.loads(log.read_text()) == ["install", "somepkg"]
 
 
 def _event(command: str, tool: str = "Bash") -> str:
