@@ -1179,17 +1179,26 @@ def _imports_flask(module: Module) -> bool:
 
 
 SHELL_FLAGS = frozenset({"-c", "/c", "/C", "-Command", "-command"})
+SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "csh", "tcsh", "fish", "ash", "busybox",
+                    "cmd", "powershell", "pwsh", "python", "python3"})
 
 
 def _program_part(argv: Val) -> Val:
     """The part of an argument list that chooses what runs: the program, and the command text
-    when the program is a shell given `-c`."""
+    when the program is a shell given `-c` (`ping -c 3 HOST` is not a shell)."""
     items = argv.items or ()
     if not items:
         return tv.of(argv.labels)
-    if len(items) > 2 and items[1].const in SHELL_FLAGS:
+    if len(items) > 2 and items[1].const in SHELL_FLAGS and _may_be_shell(items[0].const):
         return tv.of(tv.union([items[0], *items[2:]]) | argv.labels)
     return items[0]
+
+
+def _may_be_shell(program: object) -> bool:
+    if not isinstance(program, str):
+        return True
+    base = program.replace("\\", "/").rpartition("/")[2].lower().removesuffix(".exe")
+    return base in SHELLS
 
 
 def _holding(test: ast.expr, positive: bool) -> list[tuple[ast.expr, bool]]:
