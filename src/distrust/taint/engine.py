@@ -68,13 +68,18 @@ class ParamSink:
     sink: str
     location: Location
     trace: tuple[Step, ...]
+    attr: str | None = None
 
 
 @dataclass(frozen=True)
 class Summary:
+    """`fields` (constructors only): what each `self` attribute holds when `__init__` returns,
+    so that `Job(user_text).binary` stays as clean as the constant it was set to."""
+
     ret: Labels = EMPTY
     sinks: tuple[ParamSink, ...] = ()
     ret_type: str | None = None
+    fields: tuple[tuple[str, Labels], ...] = ()
 
 
 BOTTOM = Summary()
@@ -163,7 +168,7 @@ class Engine:
             except RecursionError:
                 self.errors.append((fn.module.path, f"{qual}: too deeply nested to analyse"))
             new = Summary(analyser.ret_labels(), tuple(analyser.param_sinks),
-                          analyser.ret_type())
+                          analyser.ret_type(), analyser.fields())
             self.flows[qual] = analyser.flows
         finally:
             self.in_progress.discard(qual)
@@ -236,6 +241,8 @@ class _Analyser:
         self._seen_flows: set[tuple[int, int, str, str]] = set()
         self.html_view = False
         self.fixed_path: str | None = None
+        self.exits: list[Env] = []
+        self.self_escapes = False
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -261,7 +268,9 @@ class _Analyser:
         if fn.cls is not None and fn.params and fn.params[0] in ("self", "cls"):
             self.self_name = fn.params[0]
             env[self.self_name] = Val(env[self.self_name].labels, type=f"{fn.cls}()")
-        self.block(fn.node.body, env)
+        out = self.block(fn.node.body, env)
+        if out is not None:
+            self.exits.append(out)
 
     def run_module(self) -> None:
         self.block(self.module.tree.body, {})
@@ -272,6 +281,21 @@ class _Analyser:
     def ret_type(self) -> str | None:
         types = {v.type for v in self.returns}
         return types.pop() if len(types) == 1 else None
+
+    def fields(self) -> tuple[tuple[str, Labels], ...]:
+        """The attributes `__init__` leaves on `self`; none when `self` escapes to other code
+        (a method call, `super()`, an argument) that may set them too."""
+        if self.fn is None or self.fn.node.name != "__init__" or self.self_name is None or \
+                self.self_escapes or not self.exits:
+            return ()
+        prefix = self.self_name + "."
+        out: dict[str, Labels] = {}
+        for env in self.exits:
+            for key, val in env.items():
+                if key.startswith(prefix) and "." not in key[len(prefix):]:
+                    attr = key[len(prefix):]
+                    out[attr] = out.get(attr, EMPTY) | val.flat()
+        return tuple(sorted(out.items()))
 
     # -- locations ----------------------------------------------------------------------------
 
@@ -324,6 +348,7 @@ class _Analyser:
                         env, None)
             return env
         if isinstance(node, ast.Return):
+            self.exits.append(env)
             if node.value is not None:
                 val = self.expr(node.value, env)
                 self.returns.append(val)
@@ -563,8 +588,15 @@ class _Analyser:
             if (isinstance(base, ast.Name) and base.id == self.self_name and self.fn
                     and self.fn.cls):
                 self.engine.field_update(self.fn.cls, target.attr, val)
-            elif isinstance(base, ast.Name) and base.id in env and path is None:
-                env[base.id] = tv.join(env[base.id], tv.of(val.flat()))
+            elif isinstance(base, ast.Name) and base.id in env:
+                # The object itself changes too, for the methods called on it later.
+                current = env[base.id]
+                if current.entries is not None:
+                    entries = dict(current.entries)
+                    entries[target.attr] = val
+                    env[base.id] = replace(current, entries=tuple(entries.items()))
+                elif val.tainted:
+                    env[base.id] = tv.join(current, tv.of(val.flat()))
             self._setitem_sink(target, None, val, env)
         elif isinstance(target, ast.Subscript):
             key = self.expr(target.slice, env)
@@ -778,13 +810,13 @@ class _Analyser:
         if isinstance(node.value, ast.Name) and node.value.id == self.self_name and self.fn \
                 and self.fn.cls:
             stored = self.engine.fields.get(self.fn.cls, {}).get(node.attr)
-            labels = base.flat() | (stored.flat() if stored else EMPTY)
+            labels = _attr_labels(base, node.attr) | (stored.flat() if stored else EMPTY)
             return tv.of(labels)
         entry = base.entry(node.attr)
         if entry is not None:
             return entry
         typ = f"{base.type}.{node.attr}" if base.type else None
-        return tv.of(base.flat(), typ)
+        return tv.of(_attr_labels(base, node.attr), typ)
 
     def _source_val(self, name: str, node: ast.AST, call: bool) -> Val | None:
         source = self._match_source(name, call)
@@ -853,6 +885,8 @@ class _Analyser:
         args = [self.expr(a, env) for a in node.args]
         kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords if k.arg}
         splat = [self.expr(k.value, env) for k in node.keywords if k.arg is None]
+        if self.self_name is not None and _lets_self_escape(node, self.self_name):
+            self.self_escapes = True
         name = self.callee_name(func, env)
         method = func.attr if isinstance(func, ast.Attribute) else None
         if receiver is not None and receiver.request and method:
@@ -1072,10 +1106,11 @@ class _Analyser:
         for label in labels:
             if not label.live_for(sink.kind):
                 continue
-            if label.origin.startswith("param:"):
-                index_ = int(label.origin[6:])
-                self.param_sinks.append(ParamSink(index_, sink.kind, label.cleared, display, loc,
-                                                  (*label.trace, Step(loc, f"sink: {display}"))))
+            ref = _param_ref(label.origin)
+            if ref is not None:
+                self.param_sinks.append(ParamSink(ref[0], sink.kind, label.cleared, display, loc,
+                                                  (*label.trace, Step(loc, f"sink: {display}")),
+                                                  ref[1]))
                 continue
             key = (loc.line, loc.column, sink.kind, label.origin)
             if key in self._seen_flows:
@@ -1100,6 +1135,19 @@ class _Analyser:
             init = self.engine.project.method(bare, "__init__")
             return init.qualname if init else None
         return None
+
+    @staticmethod
+    def _bind_labels(labels: Labels, bound: dict[int, Val], extra: Labels) -> Labels:
+        """`labels` of a callee with its parameters replaced by the caller's arguments."""
+        out: set[Label] = set()
+        for label in labels:
+            ref = _param_ref(label.origin)
+            if ref is None:
+                out.add(label)
+                continue
+            for caller_label in _resolve(bound.get(ref[0]), ref[1]) | extra:
+                out.add(replace(caller_label, cleared=caller_label.cleared | label.cleared))
+        return frozenset(out)
 
     def apply_summary(self, target: str, node: ast.Call, args: list[Val],
                       kwargs: dict[str | None, Val], receiver: Val | None,
@@ -1130,7 +1178,7 @@ class _Analyser:
         # Sinks reached through the callee.
         for ps in summary.sinks:
             val = bound.get(ps.index)
-            labels = (val.flat() if val is not None else EMPTY) | extra
+            labels = _resolve(val, ps.attr) | extra
             pname = fn.params[ps.index] if ps.index < len(fn.params) else "?"
             for label in labels:
                 if not label.live_for(ps.kind) or ps.kind in label.cleared:
@@ -1139,10 +1187,11 @@ class _Analyser:
                 if not merged.live_for(ps.kind):
                     continue
                 step = Step(loc, f"argument `{pname}` of `{short}`")
-                if merged.origin.startswith("param:"):
+                ref = _param_ref(merged.origin)
+                if ref is not None:
                     self.param_sinks.append(ParamSink(
-                        int(merged.origin[6:]), ps.kind, merged.cleared, ps.sink, ps.location,
-                        (*merged.trace, step, *ps.trace)))
+                        ref[0], ps.kind, merged.cleared, ps.sink, ps.location,
+                        (*merged.trace, step, *ps.trace), ref[1]))
                     continue
                 key = (ps.location.line, ps.location.column, ps.kind, merged.origin)
                 if key in self._seen_flows:
@@ -1155,12 +1204,19 @@ class _Analyser:
                                        self.fn.qualname if self.fn else "<module>"))
         if is_ctor:
             labels = tv.union([*args, *kwargs.values(), *splat])
-            return tv.of(labels, f"{fn.cls}()")
+            if not summary.fields:
+                return tv.of(labels, f"{fn.cls}()")
+            # Known attributes hold what `__init__` put there; any other attribute read
+            # falls back to everything the object was built from.
+            entries = tuple((attr, tv.of(self._bind_labels(held, bound, extra)))
+                            for attr, held in summary.fields)
+            return Val(labels, entries=entries, type=f"{fn.cls}()")
         out: set[Label] = set()
         for label in summary.ret:
-            if label.origin.startswith("param:"):
-                val = bound.get(int(label.origin[6:]))
-                for caller_label in (val.flat() if val is not None else EMPTY) | extra:
+            ref = _param_ref(label.origin)
+            if ref is not None:
+                val = bound.get(ref[0])
+                for caller_label in _resolve(val, ref[1]) | extra:
                     merged = replace(caller_label, cleared=caller_label.cleared | label.cleared)
                     out.add(merged.step(Step(loc, f"returned from `{short}`")))
             else:
@@ -1169,6 +1225,57 @@ class _Analyser:
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _param_ref(origin: str) -> tuple[int, str | None] | None:
+    """`param:2` is the third parameter, `param:0.source` its attribute `source`."""
+    if not origin.startswith("param:"):
+        return None
+    index_, _, attr = origin[6:].partition(".")
+    return int(index_), attr or None
+
+
+def _attr_labels(base: Val, attr: str) -> Labels:
+    """The labels of `base.attr`: a whole parameter becomes that parameter's attribute, so a
+    caller that knows the attribute (an object it built) can tell it apart from the others."""
+    out: set[Label] = set()
+    for label in base.flat():
+        ref = _param_ref(label.origin)
+        if ref is not None and ref[1] is None:
+            out.add(replace(label, origin=f"param:{ref[0]}.{attr}"))
+        else:
+            out.add(label)
+    return frozenset(out)
+
+
+def _resolve(val: Val | None, attr: str | None) -> Labels:
+    """The caller's labels for a callee's parameter (`attr` None) or parameter attribute."""
+    if val is None:
+        return EMPTY
+    if attr is None:
+        return val.flat()
+    entry = val.entry(attr)
+    if entry is not None:
+        return entry.flat()
+    if val.entries is not None:
+        return val.flat()
+    return _attr_labels(val, attr)
+
+
+def _lets_self_escape(node: ast.Call, self_name: str) -> bool:
+    """Whether a call may set attributes of `self` behind the analysis' back: a method of
+    `self` or of `super()`, or `self` passed along."""
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        base = func.value
+        if isinstance(base, ast.Name) and base.id == self_name:
+            return True
+        if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and \
+                base.func.id == "super":
+            return True
+    values = [a.value if isinstance(a, ast.Starred) else a
+              for a in (*node.args, *(k.value for k in node.keywords))]
+    return any(isinstance(a, ast.Name) and a.id == self_name for a in values)
 
 
 VIEW_RETURN = Sink("flask.view.return", "html")
