@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from distrust.rules import injection
+from distrust.rules import authz, injection, races
 from distrust.rules.rule import Rule
 
-ALL_RULES: tuple[Rule, ...] = (*injection.RULES,)
+ALL_RULES: tuple[Rule, ...] = (*injection.RULES, *authz.RULES, *races.RULES)
 
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
 
