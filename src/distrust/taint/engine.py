@@ -1051,7 +1051,8 @@ class _Analyser:
             if added:
                 env[path] = Val(receiver.flat() | added, type=receiver.type)
             return CLEAN
-        if method == "join" and args:
+        if method == "join" and len(args) == 1:
+            # `sep.join(parts)`; `os.path.join(a, b, ...)` takes every argument.
             return tv.of(receiver.flat() | args[0].flat())
         return None
 
