@@ -132,6 +132,28 @@ class State:
     def add_npm(self, name: str, versions: list[str], **kw: Any) -> None:
         self.npm[name] = Behaviour(body=json.dumps(npm_doc(name, versions, **kw)).encode())
 
+    _index: tuple[tuple[int, int, int], dict[str, dict[str, Any]],
+                  dict[tuple[str, str], list[dict[str, Any]]]] | None = None
+
+    def indexes(self) -> tuple[dict[str, dict[str, Any]],
+                               dict[tuple[str, str], list[dict[str, Any]]]]:
+        """Records by id and by package, rebuilt when the list changes."""
+        records = self.records
+        stamp = (len(records), id(records[0]) if records else 0,
+                 id(records[-1]) if records else 0)
+        if self._index is None or self._index[0] != stamp:
+            by_id = {r["id"]: r for r in records}
+            by_package: dict[tuple[str, str], list[dict[str, Any]]] = {}
+            for rec in records:
+                for affected in rec.get("affected", []):
+                    package = affected.get("package", {})
+                    eco = package.get("ecosystem", "")
+                    key = (eco, normalise(eco, package.get("name", "")))
+                    if rec not in by_package.setdefault(key, []):
+                        by_package[key].append(rec)
+            self._index = (stamp, by_id, by_package)
+        return self._index[1], self._index[2]
+
     def count(self, prefix: str) -> int:
         with self.lock:
             return sum(1 for h in self.hits if h.startswith(prefix))
@@ -146,14 +168,6 @@ def archive_bytes(records: list[dict[str, Any]], extra: dict[str, bytes] | None 
             zf.writestr(name, data)
     return buffer.getvalue()
 
-
-def _matches(rec: dict[str, Any], ecosystem: str, name: str) -> bool:
-    for affected in rec.get("affected", []):
-        package = affected.get("package", {})
-        if package.get("ecosystem") == ecosystem and \
-                normalise(ecosystem, package.get("name", "")) == normalise(ecosystem, name):
-            return True
-    return False
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -190,11 +204,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(state.npm.get(name, Behaviour(404, b'{"error":"Not found"}')))
         elif path.startswith("/v1/vulns/"):
             ident = path[len("/v1/vulns/"):]
-            for rec in state.records:
-                if rec["id"] == ident:
-                    self._json(rec)
-                    return
-            self._json({"code": 5, "message": "Bug not found."}, 404)
+            with state.lock:
+                found = state.indexes()[0].get(ident)
+            if found is not None:
+                self._json(found)
+            else:
+                self._json({"code": 5, "message": "Bug not found."}, 404)
         elif path.startswith("/archive/"):
             ecosystem = path.split("/")[2]
             data = state.archives.get(ecosystem)
@@ -223,10 +238,13 @@ class _Handler(BaseHTTPRequestHandler):
                        else 404)
             return
         results = []
+        with state.lock:
+            by_package = state.indexes()[1]
         for query in body["queries"]:
             package = query["package"]
-            found = [{"id": r["id"], "modified": r["modified"]} for r in state.records
-                     if _matches(r, package["ecosystem"], package["name"])]
+            key = (package["ecosystem"], normalise(package["ecosystem"], package["name"]))
+            found = [{"id": r["id"], "modified": r["modified"]}
+                     for r in by_package.get(key, [])]
             start = int(query.get("page_token", "0"))
             result: dict[str, Any] = {}
             if state.page_size:

@@ -240,3 +240,18 @@ def test_two_hundred_packages_one_round_trip_each_then_none(
     assert osv.state.count("POST") == 1
     audit(tmp_path, opts)
     assert registry.state.count("GET /simple/") == 200 and osv.state.count("POST") == 1
+
+
+def test_cli_unchecked_run_is_not_a_pass(tmp_path: Path, registry: Server, osv: Server,
+                                         options: DepsOptions, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    registry.state.pypi["somepkg"] = Behaviour(status=503, body=b"", content_type="text/plain")
+    (tmp_path / "requirements.txt").write_text("somepkg==1.0\n")
+    monkeypatch.chdir(tmp_path)
+    args = ["deps", ".", "--index-url", str(options.index_url), "--osv-url", options.osv_url,
+            "--cache-dir", str(options.cache_dir), "--timeout", "2"]
+    assert cli.main(args) == 2
+    assert "not a pass" in capsys.readouterr().err
+    assert cli.main([*args, "--allow-unchecked"]) == 0
+    registry.state.add_pypi("somepkg", ["1.0"])
+    assert cli.main(args) == 0

@@ -86,6 +86,7 @@ class _Run:
     findings: list[Finding] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     occurrences: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    unchecked: list[str] = field(default_factory=list)
 
     def add(self, rule: Rule, dep_path: str, line: int, column: int, end_column: int,
             context: str, message: str, snippet: str, *, severity: Severity | None = None,
@@ -122,10 +123,24 @@ class _Run:
                  context, message, dep.text, severity=severity, confidence=confidence)
 
 
+@dataclass(frozen=True)
+class DepsReport:
+    """The result, and the checks that could not be carried out (a registry or advisory
+    source that could not be used): the CLI does not call such a run a pass."""
+
+    result: ScanResult
+    unchecked: tuple[str, ...]
+
+
 def audit(root: Path, options: DepsOptions | None = None) -> ScanResult:
     """Verify the dependencies declared under `root`. Bad manifests become `Skipped`;
     registries or advisory sources that cannot be used become notices. Raises DepsError only
     when the request itself cannot be carried out."""
+    return audit_report(root, options).result
+
+
+def audit_report(root: Path, options: DepsOptions | None = None) -> DepsReport:
+    """`audit`, and which checks could not be carried out."""
     options = options or DepsOptions()
     run = _Run(options, root if root.is_dir() else root.parent)
     manifests = read_manifests(root, options.manifests)
@@ -153,8 +168,9 @@ def audit(root: Path, options: DepsOptions | None = None) -> ScanResult:
         py_skipped, files_scanned = _imports(run, root, manifests.dependencies,
                                              manifests.manifests)
     findings = tuple(sorted(run.findings, key=sort_key))
-    return ScanResult(findings, tuple(sorted(skipped + py_skipped)),
-                      len(manifests.manifests) + files_scanned, tuple(run.notices))
+    result = ScanResult(findings, tuple(sorted(skipped + py_skipped)),
+                        len(manifests.manifests) + files_scanned, tuple(run.notices))
+    return DepsReport(result, tuple(run.unchecked))
 
 
 def _registry(run: _Run, keys: list[Key]) -> dict[Key, RegistryInfo]:
@@ -180,6 +196,9 @@ def _registry(run: _Run, keys: list[Key]) -> dict[Key, RegistryInfo]:
             f"could not ask the {ecosystem.value} registry {where} about {len(failed)} "
             f"package(s) ({names}{more}): {failed[0].error}. Their existence, yanked state and "
             "age were NOT checked."))
+        if not options.offline:
+            run.unchecked.append(f"the {ecosystem.value} registry could not be asked about "
+                                 f"{len(failed)} package(s)")
     return infos
 
 
@@ -208,6 +227,11 @@ def _age(stamp: str, today: date) -> str:
     return f"imported {stamp[:10]}, {days} day{'s' if days != 1 else ''} old"
 
 
+def _hours(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours:g} hour{'s' if hours != 1 else ''}"
+
+
 def _advisories(run: _Run, keys: list[Key]) -> dict[Key, list[Advisory]] | None:
     options = run.options
     today = options.today or datetime.now(UTC).date()
@@ -224,8 +248,12 @@ def _advisories(run: _Run, keys: list[Key]) -> dict[Key, list[Advisory]] | None:
         except OsvUnavailable as err:
             reason = str(err)
         else:
+            if client.requests:
+                source = f"{client.requests} request(s)"
+            else:
+                source = f"all answers from the cache, at most {_hours(options.cache_ttl)} old"
             run.notices.append(Notice(f"advisories: OSV API {redact(options.osv_url)} "
-                                      f"({client.requests} request(s))"))
+                                      f"({source})"))
             return {(Ecosystem(e), n): v for (e, n), v in found.items()}
     db_path = options.resolved_db_path()
     try:
@@ -237,11 +265,13 @@ def _advisories(run: _Run, keys: list[Key]) -> dict[Key, list[Advisory]] | None:
             except OsvUnavailable as cache_err:
                 run.notices.append(Notice(f"known vulnerabilities NOT checked: {err}; "
                                           f"{cache_err}"))
+                run.unchecked.append("known vulnerabilities (no advisory source)")
                 return None
             run.notices.append(Notice("advisories: cached OSV API answers (offline)"))
             return {(Ecosystem(e), n): v for (e, n), v in found.items()}
         run.notices.append(Notice(f"known vulnerabilities NOT checked: the OSV API could not "
                                   f"be used ({reason}) and {err}"))
+        run.unchecked.append("known vulnerabilities (no advisory source)")
         return None
     try:
         served = sorted({e for e, _ in wanted})

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from distrust.deps import db as advisory_db
-from distrust.deps.audit import DepsOptions, audit
+from distrust.deps.audit import DepsOptions, audit, audit_report
 from distrust.deps.cache import JsonCache
 from distrust.deps.guard import Install, Verdict, check_install, parse_install, split_shell
 from distrust.deps.rules import DEPS_RULES
@@ -130,6 +130,9 @@ def add_deps_parser(subparsers: Subparsers) -> None:
     _add_network_arguments(p)
     p.add_argument("--no-imports", action="store_true",
                    help="do not check Python imports against the declared dependencies")
+    p.add_argument("--allow-unchecked", action="store_true",
+                   help="exit 0 even when a registry or the advisory source could not be used "
+                        "(default: exit 2, since nothing was verified for those packages)")
     p.set_defaults(func=run_deps)
 
 
@@ -145,9 +148,14 @@ def run_deps(args: argparse.Namespace) -> int:
     if root.is_file():
         options = replace(options, manifests=(root.name,))
         root = root.parent
-    result = audit(root, options)
+    report = audit_report(root, options)
     cfg = cli.load_config(args)
-    return cli.finish(args, cfg, result, started, DEPS_RULES, [])
+    code = cli.finish(args, cfg, report.result, started, DEPS_RULES, [])
+    if code == EXIT_OK and report.unchecked and not args.allow_unchecked:
+        print("distrust: not a pass: " + "; ".join(report.unchecked)
+              + " (see the notices; --allow-unchecked accepts this)", file=sys.stderr)
+        return EXIT_ERROR
+    return code
 
 
 # -- distrust db -----------------------------------------------------------------------------

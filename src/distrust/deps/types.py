@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -103,15 +104,8 @@ def normalise(ecosystem: Ecosystem | str, name: str) -> str:
     """The registry's canonical form of a name (PEP 503 for PyPI; npm names are exact but
     case-insensitive in practice for lookup)."""
     if ecosystem in (Ecosystem.PYPI, "PyPI"):
-        out = []
-        prev_sep = False
-        for ch in name.strip().lower():
-            if ch in "-_.":
-                if not prev_sep:
-                    out.append("-")
-                prev_sep = True
-            else:
-                out.append(ch)
-                prev_sep = False
-        return "".join(out)
+        return _SEPARATORS.sub("-", name.strip()).lower()
     return name.strip().lower()
+
+
+_SEPARATORS = re.compile(r"[-_.]+")
