@@ -4,8 +4,10 @@ return findings, skipped inputs and notices as values. Nothing here prints."""
 from __future__ import annotations
 
 import ast
+import gc
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -116,6 +118,26 @@ def scan(
     progress: Progress | None = None,
     base: Path | None = None,
 ) -> ScanOutcome:
+    with _collector_paused():
+        return _scan(roots, config, rules, jobs, progress, base)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Syntax trees and taint values hold no reference cycles, but there are millions of
+    them: the cyclic garbage collector would walk them again and again (a third of the run
+    time on a large project). Reference counting frees them as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _scan(roots: Sequence[Path], config: Config, rules: Sequence[Rule], jobs: int,
+          progress: Progress | None, base: Path | None) -> ScanOutcome:
     found, skipped = files.discover(roots, exclude=config.exclude,
                                     max_bytes=config.max_file_size, base=base)
     python = [f for f in found if f.kind == "python"]

@@ -10,6 +10,7 @@ callers whenever they change."""
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -136,18 +137,41 @@ class Engine:
             self.module_consts[module.name] = _module_constants(module.tree)
 
     def run(self) -> list[Flow]:
-        for qual in self.project.functions:
-            self.summary(qual)
-        while self.dirty:
-            qual = self.dirty.pop()
-            if self.visits.get(qual, 0) < MAX_VISITS:
-                self._analyse(qual)
+        """Analyse the functions that can see attacker data: those that mention a source or
+        are routes (roots), what they call (on demand, through summaries), and the callers of
+        functions that return attacker data. Code no attacker data reaches is not visited."""
+        functions = self.project.functions
+        triggers = _triggers(self.spec)
+        pending = [q for q, fn in functions.items() if _is_root(fn, triggers)]
+        returners: set[str] = set()
+        called_by: dict[str, list[str]] | None = None
+        while pending:
+            for qual in pending:
+                self.summary(qual)
+                self._drain()
+            pending = []
+            for qual, summary in list(self.summaries.items()):
+                if qual in returners or not any(lab.origin.startswith("src:")
+                                                for lab in summary.ret):
+                    continue
+                returners.add(qual)
+                if called_by is None:
+                    called_by = _callers_by_name(functions)
+                pending.extend(q for q in called_by.get(qual.rpartition(".")[2], ())
+                               if q not in self.summaries)
         for module in self.project.modules:
-            self._analyse_module(module)
+            if any(word in module.text for word in triggers):
+                self._analyse_module(module)
         out: list[Flow] = []
         for flows in self.flows.values():
             out.extend(flows)
         return out
+
+    def _drain(self) -> None:
+        while self.dirty:
+            qual = self.dirty.pop()
+            if self.visits.get(qual, 0) < MAX_VISITS:
+                self._analyse(qual)
 
     def summary(self, qual: str) -> Summary:
         done = self.summaries.get(qual)
@@ -200,8 +224,45 @@ class Engine:
             info = self.project.classes.get(cls)
             for name in info.methods if info else ():
                 qual = f"{cls}.{name}"
-                if qual in self.summaries and qual not in self.dirty:
+                if qual in self.project.functions and qual not in self.dirty:
                     self.dirty.append(qual)
+
+
+def _triggers(spec: Spec) -> tuple[str, ...]:
+    """Words whose presence in a function's text means it may read attacker data."""
+    words = set(spec.request_names)
+    for source in spec.sources:
+        words.add(source.name.replace("()", "").rpartition(".")[2].removeprefix("*"))
+    for type_name in spec.request_types:
+        words.add(type_name.rpartition(".")[2])
+    return tuple(sorted(w for w in words if w))
+
+
+def _text(fn: Function) -> str:
+    lines = fn.module.lines
+    start = min([fn.node.lineno, *(d.lineno for d in fn.node.decorator_list)])
+    return "\n".join(lines[start - 1 : fn.node.end_lineno or fn.node.lineno])
+
+
+_CALLED_NAME = re.compile(r"(\w+)\s*\(")
+
+
+def _callers_by_name(functions: dict[str, Function]) -> dict[str, list[str]]:
+    """Name → the functions whose text calls something of that name."""
+    out: dict[str, list[str]] = {}
+    for qual, fn in functions.items():
+        for name in set(_CALLED_NAME.findall(_text(fn))):
+            out.setdefault(name, []).append(qual)
+    return out
+
+
+def _is_root(fn: Function, triggers: tuple[str, ...]) -> bool:
+    for dec in fn.node.decorator_list:
+        if isinstance(dec, ast.Call) and dec.args and isinstance(dec.args[0], ast.Constant) \
+                and isinstance(dec.args[0].value, str) and dec.args[0].value.startswith("/"):
+            return True
+    text = _text(fn)
+    return any(word in text for word in triggers)
 
 
 def _module_constants(tree: ast.Module) -> dict[str, object]:
@@ -241,6 +302,7 @@ class _Analyser:
         self._seen_flows: set[tuple[int, int, str, str]] = set()
         self.html_view = False
         self.fixed_path: str | None = None
+        self.dotted: set[str] = set()
         self.exits: list[Env] = []
         self.self_escapes = False
 
@@ -566,9 +628,10 @@ class _Analyser:
     def assign(self, target: ast.expr, val: Val, env: Env, value_node: ast.expr | None) -> None:
         if isinstance(target, ast.Name):
             env[target.id] = val
-            prefix = target.id + "."
-            for key in [k for k in env if k.startswith(prefix)]:
-                del env[key]
+            if target.id in self.dotted:
+                prefix = target.id + "."
+                for key in [k for k in env if k.startswith(prefix)]:
+                    del env[key]
         elif isinstance(target, ast.Tuple | ast.List):
             elts = target.elts
             starred = any(isinstance(e, ast.Starred) for e in elts)
@@ -584,6 +647,7 @@ class _Analyser:
             path = _path(target)
             if path is not None:
                 env[path] = val
+                self.dotted.add(path.partition(".")[0])
             base = target.value
             if (isinstance(base, ast.Name) and base.id == self.self_name and self.fn
                     and self.fn.cls):
