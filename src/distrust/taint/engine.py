@@ -736,6 +736,10 @@ class _Analyser:
             if isinstance(node.op, ast.Add) and left.items is not None and \
                     right.items is not None:
                 return Val(left.labels | right.labels, items=left.items + right.items)
+            if isinstance(node.op, ast.Add | ast.Mod) and left.type in MARKUP_TYPES:
+                # Markup escapes what is added to it or formatted into it.
+                escaped = tv.clear(right, frozenset({HTML_KIND}))
+                return Val(left.flat() | escaped.flat(), type=left.type)
             type_ = left.type if isinstance(node.op, ast.Div) else None
             return Val(left.flat() | right.flat(), const=const, type=type_)
         if isinstance(node, ast.BoolOp):
@@ -939,7 +943,17 @@ class _Analyser:
             return f"{called}()" if called else None
         return None
 
-    def call(self, node: ast.Call, env: Env) -> Val:  # noqa: C901 - the heart of the engine
+    def call(self, node: ast.Call, env: Env) -> Val:
+        """The value of a call. What a sink returns no longer counts for that sink's kind:
+        the flow was reported at the sink (`Markup(user)` once, not again where it is
+        returned)."""
+        armed: set[str] = set()
+        val = self._call(node, env, armed)
+        if armed and val.tainted:
+            return tv.clear(val, frozenset(armed))
+        return val
+
+    def _call(self, node: ast.Call, env: Env, armed: set[str]) -> Val:
         func = node.func
         receiver: Val | None = None
         if isinstance(func, ast.Attribute):
@@ -978,7 +992,13 @@ class _Analyser:
         if method:
             sinks.extend(self.idx.method_sinks.get(method, ()))
         for sink in sinks:
-            self.check_sink(sink, name or f"*.{method}", node, args, kwargs, receiver, splat)
+            if self.check_sink(sink, name or f"*.{method}", node, args, kwargs, receiver,
+                               splat):
+                armed.add(sink.kind)
+        if method == "format" and receiver is not None and receiver.type in MARKUP_TYPES:
+            escaped = tv.clear(tv.of(tv.union([*args, *kwargs.values(), *splat])),
+                               frozenset({HTML_KIND}))
+            return Val(receiver.flat() | escaped.labels, type=receiver.type)
         # Project functions.
         if name is not None:
             target = self._project_target(name, env, func)
@@ -1122,17 +1142,18 @@ class _Analyser:
 
     def check_sink(self, sink: Sink, name: str, node: ast.Call, args: list[Val],
                    kwargs: dict[str | None, Val], receiver: Val | None,
-                   splat: list[Val]) -> None:
+                   splat: list[Val]) -> bool:
+        """Report what reaches the sink; False when its conditions leave it disarmed."""
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
         if sink.when_arg_type is not None:
             pos, keyword, marker = sink.when_arg_type
             chosen = args[pos] if pos < len(args) else kwargs.get(keyword)
             if chosen is None or not (chosen.type or "").endswith(marker):
-                return
+                return False
         if sink.when_keyword is not None:
             flag = keywords.get(sink.when_keyword)
             if flag is None or (isinstance(flag, ast.Constant) and not flag.value):
-                return
+                return False
         for key, safe_values in sink.unless_keyword:
             given = keywords.get(key)
             if given is None:
@@ -1142,7 +1163,7 @@ class _Analyser:
                     continue
             text = ast.unparse(given)
             if text in safe_values or text.rpartition(".")[2] in safe_values:
-                return
+                return False
         candidates: list[Val] = []
         for pos in sink.args:
             if pos < len(node.args) and not any(isinstance(a, ast.Starred)
@@ -1161,6 +1182,7 @@ class _Analyser:
             if sink.program and val.items is not None:
                 val = _program_part(val)
             self.report(sink, name, val, node)
+        return True
 
     def report(self, sink: Sink, name: str, val: Val, node: ast.AST) -> None:
         labels = val.flat()
@@ -1344,6 +1366,9 @@ def _lets_self_escape(node: ast.Call, self_name: str) -> bool:
 
 
 VIEW_RETURN = Sink("flask.view.return", "html")
+HTML_KIND = "html"
+MARKUP_TYPES = frozenset({f"{m}.{f}()" for m in ("markupsafe", "flask", "jinja2")
+                          for f in ("Markup", "escape", "Markup.escape")})
 
 
 def _imports_flask(module: Module) -> bool:
