@@ -278,6 +278,8 @@ SANITIZERS: tuple[Sanitizer, ...] = (
     Sanitizer("html.escape", frozenset({HTML, HEADER, LOG})),
     Sanitizer("cgi.escape", frozenset({HTML})),
     Sanitizer("markupsafe.escape", frozenset({HTML})),
+    Sanitizer("markupsafe.Markup.escape", frozenset({HTML})),
+    Sanitizer("flask.Markup.escape", frozenset({HTML})),
     Sanitizer("flask.escape", frozenset({HTML})),
     Sanitizer("jinja2.escape", frozenset({HTML})),
     Sanitizer("django.utils.html.escape", frozenset({HTML})),
