@@ -216,9 +216,12 @@ def _sinks(value: Any, where: str) -> list[Sink]:
 
 def _sanitizers(value: Any, where: str) -> list[Sanitizer]:
     out = []
-    for i, e in enumerate(_entries(value, where, frozenset({"name", "kinds"}))):
+    for i, e in enumerate(_entries(value, where, frozenset({"name", "kinds", "predicate"}))):
         kinds = e.get("kinds", ["*"])
         if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
             raise ConfigError(f"{where}[{i}].kinds: must be a list of sink kinds")
-        out.append(Sanitizer(e["name"], frozenset(kinds)))
+        predicate = e.get("predicate", False)
+        if not isinstance(predicate, bool):
+            raise ConfigError(f"{where}[{i}].predicate: must be true or false")
+        out.append(Sanitizer(e["name"], frozenset(kinds), predicate=predicate))
     return out

@@ -94,6 +94,7 @@ class _Indexes:
     method_sources: dict[str, Source]
     sanitizers: dict[str, frozenset[str]]
     method_sanitizers: dict[str, frozenset[str]]
+    validators: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def _build_indexes(spec: Spec) -> _Indexes:
@@ -109,7 +110,9 @@ def _build_indexes(spec: Spec) -> _Indexes:
         else:
             idx.sources[source.name] = source
     for san in spec.sanitizers:
-        if san.name.startswith("*."):
+        if san.predicate:
+            idx.validators[san.name] = san.kinds
+        elif san.name.startswith("*."):
             idx.method_sanitizers[san.name[2:]] = san.kinds
         else:
             idx.sanitizers[san.name] = san.kinds
@@ -585,6 +588,7 @@ class _Analyser:
             left, right = test.left, test.comparators[0]
             if isinstance(op, ast.In) and isinstance(left, ast.Name):
                 out.append((left.id, frozenset({ALL_KINDS})))
+                out.extend(_host_checked(env.get(left.id)))
             elif isinstance(op, ast.In | ast.Eq) and isinstance(left, ast.Attribute) and \
                     left.attr in URL_HOST_PARTS and isinstance(left.value, ast.Name):
                 parsed = env.get(left.value.id)
@@ -595,6 +599,7 @@ class _Analyser:
                 for a, b in ((left, right), (right, left)):
                     if isinstance(a, ast.Name) and isinstance(b, ast.Constant):
                         out.append((a.id, frozenset({ALL_KINDS})))
+                        out.extend(_host_checked(env.get(a.id)))
                     elif isinstance(a, ast.Call):
                         out.extend(self._validated(a, env))
             elif isinstance(op, ast.IsNot | ast.NotEq) and isinstance(left, ast.Call):
@@ -609,6 +614,8 @@ class _Analyser:
                 kinds = frozenset({ALL_KINDS})
             elif name in PREFIX_CHECKS or pattern in PREFIX_CHECKS:
                 kinds = PREFIX_KINDS
+            else:
+                kinds = self._predicate_kinds(name, pattern)
             if kinds is None:
                 return out
             candidates: list[ast.expr] = list(test.args)
@@ -723,7 +730,10 @@ class _Analyser:
             return self.call(node, env)
         if isinstance(node, ast.JoinedStr):
             parts = [self.expr(v, env) for v in node.values]
-            return tv.of(tv.union(parts))
+            labels = tv.union(parts)
+            if labels and _origin_fixed(_const_prefix(node.values, parts)):
+                return tv.clear(tv.of(labels), ORIGIN_KINDS)
+            return tv.of(labels)
         if isinstance(node, ast.FormattedValue):
             inner = self.expr(node.value, env)
             if node.format_spec is not None:
@@ -736,6 +746,12 @@ class _Analyser:
             if isinstance(node.op, ast.Add) and left.items is not None and \
                     right.items is not None:
                 return Val(left.labels | right.labels, items=left.items + right.items)
+            if isinstance(node.op, ast.Add | ast.Mod) and isinstance(left.const, str) and \
+                    right.tainted and _origin_fixed(left.const.partition("%")[0]
+                                                    if isinstance(node.op, ast.Mod)
+                                                    else left.const):
+                # "https://api.example.com/" + user: the user chooses a path, not a host.
+                return Val(tv.clear(right, ORIGIN_KINDS).flat(), const=const)
             if isinstance(node.op, ast.Add | ast.Mod) and left.type in MARKUP_TYPES:
                 # Markup escapes what is added to it or formatted into it.
                 escaped = tv.clear(right, frozenset({HTML_KIND}))
@@ -867,6 +883,9 @@ class _Analyser:
             if source is not None:
                 return source
         base = self.expr(node.value, env)
+        if node.attr in URL_HOST_PARTS and base.parsed_from:
+            # `urlparse(url).hostname`: checking it checks the host of `url`.
+            return Val(base.flat(), parsed_from=base.parsed_from)
         if base.request:
             if node.attr in self.engine.spec.request_attributes:
                 what = f"request.{node.attr}"
@@ -1057,6 +1076,15 @@ class _Analyser:
                 "execute", "executemany", "executescript") else EMPTY
         return tv.of(labels, result_type)
 
+    def _predicate_kinds(self, name: str | None, pattern: str | None) -> frozenset[str] | None:
+        """The kinds a catalog predicate (`url_has_allowed_host_and_scheme`) proves safe."""
+        validators = self.idx.validators
+        if name is not None and name in validators:
+            return validators[name]
+        if pattern is not None and pattern in validators:
+            return validators[pattern]
+        return None
+
     def _guard_of(self, node: ast.Call, name: str | None,
                   method: str | None) -> tuple[str, frozenset[str]] | None:
         pattern = f"*.{method}" if method else None
@@ -1065,7 +1093,10 @@ class _Analyser:
         elif name in PREFIX_CHECKS or pattern in PREFIX_CHECKS:
             kinds = PREFIX_KINDS
         else:
-            return None
+            found = self._predicate_kinds(name, pattern)
+            if found is None:
+                return None
+            kinds = found
         for arg in [*node.args, *( [node.func.value] if isinstance(node.func, ast.Attribute)
                                    else [])]:
             names = _names_in(arg)
@@ -1135,6 +1166,10 @@ class _Analyser:
             if added:
                 env[path] = Val(receiver.flat() | added, type=receiver.type)
             return CLEAN
+        if method == "format" and isinstance(receiver.const, str) and \
+                _origin_fixed(receiver.const.partition("{")[0]):
+            labels = tv.union([*args, *kwargs.values()])
+            return tv.clear(tv.of(labels), ORIGIN_KINDS) if labels else CLEAN
         if method == "join" and len(args) == 1:
             # `sep.join(parts)`; `os.path.join(a, b, ...)` takes every argument.
             return tv.of(receiver.flat() | args[0].flat())
@@ -1366,6 +1401,37 @@ def _lets_self_escape(node: ast.Call, self_name: str) -> bool:
 
 
 VIEW_RETURN = Sink("flask.view.return", "html")
+ORIGIN_KINDS = frozenset({"redirect", "url"})
+_ORIGIN = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#\\@]+[/?#]")
+
+
+def _origin_fixed(prefix: str) -> bool:
+    """Whether a URL that starts with `prefix` has its scheme and host fixed: an absolute URL
+    up to the path (`https://api.example.com/`), or a path on this site (`/articles/`, not
+    `/` alone, which `//evil.example` would turn into another host)."""
+    if _ORIGIN.match(prefix):
+        return True
+    return len(prefix) >= 2 and prefix[0] == "/" and prefix[1] not in "/\\"
+
+
+def _const_prefix(values: list[ast.expr], parts: list[Val]) -> str:
+    """The constant text an f-string starts with."""
+    out: list[str] = []
+    for node, val in zip(values, parts, strict=True):
+        if isinstance(node, ast.FormattedValue) and (node.conversion != -1 or
+                                                     node.format_spec is not None):
+            break
+        if not isinstance(val.const, str):
+            break
+        out.append(val.const)
+    return "".join(out)
+
+
+def _host_checked(val: Val | None) -> list[tuple[str, frozenset[str]]]:
+    """A host taken from `urlparse(url)` and found in an allow-list vouches for `url`."""
+    if val is None or not val.parsed_from:
+        return []
+    return [(val.parsed_from, PREFIX_KINDS)]
 HTML_KIND = "html"
 MARKUP_TYPES = frozenset({f"{m}.{f}()" for m in ("markupsafe", "flask", "jinja2")
                           for f in ("Markup", "escape", "Markup.escape")})

@@ -49,11 +49,14 @@ class Sink:
 
 @dataclass(frozen=True)
 class Sanitizer:
-    """A call whose result is safe for the sink kinds in `kinds` (`*` for all)."""
+    """A call whose result is safe for the sink kinds in `kinds` (`*` for all). A `predicate`
+    instead answers yes or no (`url_has_allowed_host_and_scheme(url, hosts)`): where it said
+    yes, its arguments are safe for `kinds`."""
 
     name: str
     kinds: frozenset[str]
     arg: int | None = None
+    predicate: bool = False
 
 
 @dataclass(frozen=True)
