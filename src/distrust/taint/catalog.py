@@ -297,7 +297,9 @@ SANITIZERS: tuple[Sanitizer, ...] = (
     Sanitizer("json.dumps", frozenset({CODE, HTML, SHELL})),
     Sanitizer("*.replace_crlf", frozenset({HEADER, LOG})),
     Sanitizer("defusedxml.ElementTree.fromstring", frozenset({XXE})),
-    Sanitizer("django.utils.http.url_has_allowed_host_and_scheme", frozenset({REDIRECT})),
+    Sanitizer("django.utils.http.url_has_allowed_host_and_scheme", frozenset({REDIRECT, URL}),
+              predicate=True),
+    Sanitizer("django.utils.http.is_safe_url", frozenset({REDIRECT, URL}), predicate=True),
 )
 
 BUILTIN_SPEC = Spec(
