@@ -111,6 +111,7 @@ class Behaviour:
     body: bytes = b""
     content_type: str = "application/json"
     delay: float = 0.0
+    drip: float = 0.0  # seconds between chunks of 10 bytes
 
 
 @dataclass
@@ -184,7 +185,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", behaviour.content_type)
             self.send_header("Content-Length", str(len(behaviour.body)))
             self.end_headers()
-            self.wfile.write(behaviour.body)
+            if behaviour.drip:
+                for start in range(0, len(behaviour.body), 10):
+                    self.wfile.write(behaviour.body[start : start + 10])
+                    self.wfile.flush()
+                    time.sleep(behaviour.drip)
+            else:
+                self.wfile.write(behaviour.body)
         except (BrokenPipeError, ConnectionResetError):
             pass
 

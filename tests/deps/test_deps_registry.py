@@ -49,6 +49,7 @@ def test_missing_package_is_false(registry: Server, tmp_path: Path) -> None:
     (Behaviour(body=b'["a list"]', content_type="application/vnd.pypi.simple.v1+json"),
      "unknown shape"),
     (Behaviour(delay=3.0, body=b"{}"), "timed out"),
+    (Behaviour(drip=0.25, body=b'{"files": []}' + b" " * 80), "no complete answer"),
 ])
 def test_failures_are_unknown_not_a_pass(registry: Server, tmp_path: Path,
                                          behaviour: Behaviour, words: str) -> None:
