@@ -255,3 +255,21 @@ def test_cli_unchecked_run_is_not_a_pass(tmp_path: Path, registry: Server, osv: 
     assert cli.main([*args, "--allow-unchecked"]) == 0
     registry.state.add_pypi("somepkg", ["1.0"])
     assert cli.main(args) == 0
+
+
+def test_paths_are_shown_from_where_the_user_pointed(
+        tmp_path: Path, registry: Server, osv: Server, options: DepsOptions,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    sub = tmp_path / "services" / "api"
+    sub.mkdir(parents=True)
+    (sub / "requirements.txt").write_text("notreal==1.0\n")
+    result = audit(sub, replace(options, check_vulnerabilities=False,
+                                path_prefix="services/api/"))
+    assert [f.location.path for f in result.findings] == ["services/api/requirements.txt"]
+    monkeypatch.chdir(tmp_path)
+    args = ["deps", "services/api/requirements.txt", "--format", "json", "--index-url",
+            str(options.index_url), "--osv-url", options.osv_url, "--cache-dir",
+            str(options.cache_dir)]
+    assert cli.main(args) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [f["path"] for f in report["findings"]] == ["services/api/requirements.txt"]

@@ -48,8 +48,9 @@ Key = tuple[Ecosystem, str]
 @dataclass(frozen=True)
 class DepsOptions:
     """How to verify dependencies. `index_url` None means: PIP_INDEX_URL, pip's configuration,
-    then PyPI. `python_files` lets a scan hand over the files it read ((path, text) pairs);
-    None means: find them under the root."""
+    then PyPI. `python_files` lets a scan hand over the files it read ((path, text) pairs,
+    paths relative to the root); None means: find them under the root. `path_prefix` is put
+    before every reported path, so that a scan of `sub/` reports `sub/requirements.txt`."""
 
     offline: bool = False
     index_url: str | None = None
@@ -69,6 +70,7 @@ class DepsOptions:
     python_files: tuple[tuple[str, str], ...] | None = None
     manifests: tuple[str, ...] | None = None
     today: date | None = None
+    path_prefix: str = ""  # put before every reported path ("sub/" when the root is sub/)
 
     def resolved_cache_dir(self) -> Path:
         return self.cache_dir or default_cache_dir()
@@ -98,8 +100,11 @@ class _Run:
         self.findings.append(Finding(
             rule=rule.code, name=rule.name, message=message,
             severity=severity or rule.severity, confidence=confidence or rule.confidence,
-            location=Location(dep_path, line, column, line, max(end_column, column + 1)),
-            snippet=snippet, fingerprint=fingerprint(rule.code, dep_path, context, occurrence),
+            location=Location(self.options.path_prefix + dep_path, line, column, line,
+                              max(end_column, column + 1)),
+            snippet=snippet,
+            fingerprint=fingerprint(rule.code, self.options.path_prefix + dep_path, context,
+                                    occurrence),
             cwe=rule.cwe, suppressed=justification is not None,
             justification=justification or "",
         ))
@@ -144,7 +149,8 @@ def audit_report(root: Path, options: DepsOptions | None = None) -> DepsReport:
     options = options or DepsOptions()
     run = _Run(options, root if root.is_dir() else root.parent)
     manifests = read_manifests(root, options.manifests)
-    skipped = [Skipped(path, reason) for path, reason in manifests.problems]
+    prefix = options.path_prefix
+    skipped = [Skipped(prefix + path, reason) for path, reason in manifests.problems]
     checkable: list[Dependency] = []
     for dep in manifests.dependencies:
         if dep.checkable:
@@ -168,6 +174,7 @@ def audit_report(root: Path, options: DepsOptions | None = None) -> DepsReport:
         py_skipped, files_scanned = _imports(run, root, manifests.dependencies,
                                              manifests.manifests)
     findings = tuple(sorted(run.findings, key=sort_key))
+    py_skipped = [Skipped(prefix + s.path, s.reason) for s in py_skipped]
     result = ScanResult(findings, tuple(sorted(skipped + py_skipped)),
                         len(manifests.manifests) + files_scanned, tuple(run.notices))
     return DepsReport(result, tuple(run.unchecked))

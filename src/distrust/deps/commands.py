@@ -148,6 +148,9 @@ def run_deps(args: argparse.Namespace) -> int:
     if root.is_file():
         options = replace(options, manifests=(root.name,))
         root = root.parent
+    shown = root.as_posix().rstrip("/")
+    if shown not in ("", ".") and not options.path_prefix:
+        options = replace(options, path_prefix=shown + "/")
     report = audit_report(root, options)
     cfg = cli.load_config(args)
     code = cli.finish(args, cfg, report.result, started, DEPS_RULES, [])
