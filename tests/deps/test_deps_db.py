@@ -252,3 +252,30 @@ def test_names_import_for_offline_existence(tmp_path: Path) -> None:
         assert not database.name_known("PyPI", "reqeusts")
     finally:
         database.close()
+
+
+def test_cli_db_update_from_url_template_and_status(
+        osv: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from distrust import cli
+
+    monkeypatch.chdir(tmp_path)
+    osv.state.archives["PyPI"] = archive_bytes(_records())
+    osv.state.archives["npm"] = archive_bytes([record(
+        "GHSA-xxxx-yyyy-zzzz", "lodash", ecosystem="npm",
+        events=[{"introduced": "0"}, {"fixed": "4.17.12"}])], extra={"x/../../up.json": b"{}"})
+    path = tmp_path / "adv.sqlite3"
+    assert cli.main(["db", "update", "--url", f"{osv.url}/archive/{{ecosystem}}/all.zip",
+                     "--db", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "PyPI: 3 records" in err and "npm: 1 records" in err and "ignored" in err
+    assert cli.main(["db", "status", "--db", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "PyPI: 3 advisories" in out and "npm: 1 advisories" in out
+    # a failed update says why, exits 2, and leaves the database as it was
+    osv.state.archives["PyPI"] = b"garbage"
+    assert cli.main(["db", "update", "--ecosystem", "PyPI", "--url",
+                     f"{osv.url}/archive/{{ecosystem}}/all.zip", "--db", str(path)]) == 2
+    assert "not a readable zip" in capsys.readouterr().err
+    assert cli.main(["db", "status", "--db", str(path)]) == 0
+    assert "PyPI: 3 advisories" in capsys.readouterr().out
