@@ -132,6 +132,7 @@ class Engine:
     in_progress: set[str] = field(default_factory=set)
     dirty: list[str] = field(default_factory=list)
     module_consts: dict[str, dict[str, object]] = field(default_factory=dict)
+    module_globals: dict[str, Env] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -230,6 +231,51 @@ class Engine:
                 if qual in self.project.functions and qual not in self.dirty:
                     self.dirty.append(qual)
 
+    def globals_of(self, module: Module) -> Env:
+        """The module's globals that hold an object of a known type, assigned once at the
+        top level: `PARSER = etree.XMLParser(resolve_entities=True)`, `http =
+        requests.Session()`, `repo = UserRepository()`. Their types, not their taint."""
+        done = self.module_globals.get(module.name)
+        if done is not None:
+            return done
+        out: Env = {}
+        self.module_globals[module.name] = out
+        analyser = _Analyser(self, module, None)
+        for name, value in _single_calls(module.tree):
+            callee = analyser.callee_name(value.func, {})
+            if callee is None:
+                continue
+            canon = self.project.canonical(callee)
+            if canon in self.project.classes:
+                out[name] = Val(type=f"{canon}()")
+                continue
+            if canon in self.project.functions:
+                continue
+            try:
+                typ = analyser.expr(value, {}).type
+            except RecursionError:
+                continue
+            if typ:
+                out[name] = Val(type=typ)
+        return out
+
+
+def _single_calls(tree: ast.Module) -> list[tuple[str, ast.Call]]:
+    """Top-level `NAME = call(...)` of names assigned nowhere else at the top level."""
+    calls: dict[str, ast.Call] = {}
+    assigned: dict[str, int] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    assigned[target.id] = assigned.get(target.id, 0) + 1
+                    if len(stmt.targets) == 1 and isinstance(stmt.value, ast.Call):
+                        calls[target.id] = stmt.value
+        elif isinstance(stmt, ast.AnnAssign | ast.AugAssign) and isinstance(stmt.target,
+                                                                           ast.Name):
+            assigned[stmt.target.id] = assigned.get(stmt.target.id, 0) + 2
+    return [(k, v) for k, v in calls.items() if assigned.get(k) == 1]
+
 
 def _triggers(spec: Spec) -> tuple[str, ...]:
     """Words whose presence in a function's text means it may read attacker data."""
@@ -314,7 +360,7 @@ class _Analyser:
     def run_function(self) -> None:
         fn = self.fn
         assert fn is not None
-        env: Env = {}
+        env: Env = dict(self.engine.globals_of(self.module))
         spec = self.engine.spec
         routes: RouteParams = route_params(fn, spec.request_names, spec.request_types)
         for i, name in enumerate(fn.params):
