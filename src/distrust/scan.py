@@ -157,9 +157,12 @@ def _scan(roots: Sequence[Path], config: Config, rules: Sequence[Rule], jobs: in
     by_kind = taint_rules(tuple(rules))
     if by_kind:
         spec = _spec(config)
-        flows, errors = engine.analyse(tuple(modules), spec)
-        findings.extend(taint_findings(flows, by_kind, {m.path: m for m in modules}))
-        notices.extend(Notice(f"{path}: {message}") for path, message in errors)
+        analysis = engine.analyse(tuple(modules), spec)
+        findings.extend(taint_findings(list(analysis.flows), by_kind,
+                                       {m.path: m for m in modules}))
+        notices.extend(Notice(f"{path}: {message}") for path, message in analysis.notices)
+        failures.extend(RuleFailure("taint", path, line, message)
+                        for path, line, message in analysis.failures)
     findings = _number_fingerprints(findings)
     findings.sort(key=_order)
     return ScanOutcome(

@@ -39,8 +39,8 @@ SOURCES: tuple[Source, ...] = (
     Source("bottle.request", "Bottle request data"),
     Source("input", "console input", M, call=True),
     Source("raw_input", "console input", M, call=True),
-    Source("sys.argv", "command-line argument", M),
-    Source("sys.stdin", "standard input", M),
+    Source("sys.argv", "command-line argument", L),
+    Source("sys.stdin", "standard input", L),
     Source("os.environ", "environment variable", L),
     Source("os.getenv", "environment variable", L, call=True),
     Source("os.environb", "environment variable", L),
@@ -62,6 +62,10 @@ REQUEST_ATTRIBUTES = frozenset(
         "full_path", "files", "environ", "get_data", "scope", "raw_path", "user_agent",
     }
 )
+# Request attributes that name a place on this host (the path of the current request): an
+# attacker shapes them, but a redirect or request to them stays on this site.
+HOST_BOUND = frozenset({"path", "path_info", "get_full_path", "full_path", "build_absolute_uri",
+                        "url", "base_url", "url_root", "host_url", "script_root", "raw_path"})
 REQUEST_NAMES = frozenset({"request", "req", "http_request"})
 REQUEST_TYPES = frozenset(
     {
@@ -242,12 +246,13 @@ SINKS: tuple[Sink, ...] = (
     Sink("*.xpath", XPATH, keywords=("_path",)),
     Sink("lxml.etree.XPath", XPATH, keywords=("path",)),
     Sink("lxml.etree.ETXPath", XPATH),
-    Sink("*.findall", XPATH, keywords=("path",)),
-    Sink("*.find", XPATH, keywords=("path",)),
-    Sink("*.iterfind", XPATH, keywords=("path",)),
-    Sink("*.findtext", XPATH, keywords=("path",)),
+    *(Sink(f"{tree}.{f}", XPATH, keywords=("path",))
+      for tree in ("lxml.etree.parse()", "lxml.etree.fromstring()", "lxml.etree.XML()",
+                   "lxml.etree.parse().getroot()", "xml.etree.ElementTree.parse()",
+                   "xml.etree.ElementTree.fromstring()", "xml.etree.ElementTree.XML()",
+                   "xml.etree.ElementTree.parse().getroot()")
+      for f in ("find", "findall", "iterfind", "findtext")),
     # Response headers (CRLF injection).
-    Sink("*.set_cookie", HEADER, args=(0, 1), keywords=("key", "value")),
     Sink("*.add_header", HEADER, args=(0, 1)),
     Sink("*.set_header", HEADER, args=(0, 1)),
     Sink("*.headers.__setitem__", HEADER, args=(0, 1)),
@@ -287,6 +292,14 @@ SANITIZERS: tuple[Sanitizer, ...] = (
     Sanitizer("bleach.clean", frozenset({HTML})),
     Sanitizer("werkzeug.utils.secure_filename", frozenset({PATH, SHELL})),
     Sanitizer("os.path.basename", frozenset({PATH})),
+    *(Sanitizer(name, frozenset({PATH}))
+      for name in ("django.utils._os.safe_join", "werkzeug.security.safe_join",
+                   "werkzeug.utils.safe_join", "flask.safe_join")),
+    # Template engines escape what they insert (Django always, Jinja2 as Flask configures it).
+    *(Sanitizer(name, frozenset({HTML}))
+      for name in ("*.render", "django.shortcuts.render", "django.template.loader.render_to_string",
+                   "flask.render_template")),
+    Sanitizer("django.utils.http.http_date", frozenset({ALL_KINDS})),
     Sanitizer("urllib.parse.quote", frozenset({HTML, HEADER, LOG, SHELL, PATH})),
     Sanitizer("urllib.parse.quote_plus", frozenset({HTML, HEADER, LOG, SHELL, PATH})),
     Sanitizer("urllib.parse.urlencode", frozenset({HTML, HEADER, LOG})),
@@ -303,6 +316,7 @@ SANITIZERS: tuple[Sanitizer, ...] = (
 )
 
 BUILTIN_SPEC = Spec(
+    host_bound=HOST_BOUND,
     sources=SOURCES,
     sinks=SINKS,
     sanitizers=SANITIZERS,

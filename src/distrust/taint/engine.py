@@ -35,8 +35,15 @@ VALIDATORS = frozenset(
      "*.is_valid", "validators.url", "validators.domain"}
 )
 PREFIX_CHECKS = frozenset({"*.startswith", "os.path.commonpath", "os.path.commonprefix",
-                           "*.is_relative_to"})
+                           "*.is_relative_to", "django.utils.http.url_has_allowed_host_and_scheme",
+                           "django.utils.http.is_safe_url"})
 PREFIX_KINDS = frozenset({"path", "redirect", "url"})
+HOST_BOUND_KINDS = frozenset({"redirect", "url"})
+LOOKUPS = frozenset({"get", "filter", "filter_by", "exclude", "first", "one", "one_or_none",
+                     "scalar", "scalars", "all", "get_or_404", "first_or_404", "get_or_create",
+                     "in_bulk", "values", "values_list", "only", "defer", "order_by"})
+LOOKUP_FUNCTIONS = frozenset({"django.shortcuts.get_object_or_404",
+                              "django.shortcuts.get_list_or_404", "flask.abort"})
 URL_PARSERS = frozenset({"urllib.parse.urlparse", "urllib.parse.urlsplit", "urlparse.urlparse",
                          "urlparse.urlsplit"})
 URL_HOST_PARTS = frozenset({"netloc", "hostname"})
@@ -134,6 +141,8 @@ class Engine:
     module_consts: dict[str, dict[str, object]] = field(default_factory=dict)
     module_globals: dict[str, Env] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    failures: list[tuple[str, int, str]] = field(default_factory=list)
+    called_names: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         self.idx = _build_indexes(self.spec)
@@ -171,6 +180,15 @@ class Engine:
             out.extend(flows)
         return out
 
+    def is_called(self, name: str) -> bool:
+        """Whether any scanned module calls something named `name`."""
+        if self.called_names is None:
+            names: set[str] = set()
+            for module in self.project.modules:
+                names.update(_CALLED_NAME.findall(module.text))
+            self.called_names = frozenset(names)
+        return name in self.called_names
+
     def _drain(self) -> None:
         while self.dirty:
             qual = self.dirty.pop()
@@ -195,6 +213,9 @@ class Engine:
                 analyser.run_function()
             except RecursionError:
                 self.errors.append((fn.module.path, f"{qual}: too deeply nested to analyse"))
+            except Exception as err:  # noqa: BLE001 - our bug: reported, the run exits 2
+                self.failures.append((fn.module.path, fn.node.lineno,
+                                      f"{qual}: {type(err).__name__}: {err}"))
             new = Summary(analyser.ret_labels(), tuple(analyser.param_sinks),
                           analyser.ret_type(), analyser.fields())
             self.flows[qual] = analyser.flows
@@ -214,6 +235,8 @@ class Engine:
             analyser.run_module()
         except RecursionError:
             self.errors.append((module.path, "module body too deeply nested to analyse"))
+        except Exception as err:  # noqa: BLE001 - our bug: reported, the run exits 2
+            self.failures.append((module.path, 1, f"<module>: {type(err).__name__}: {err}"))
         self.flows[f"{module.name}.<module>"] = analyser.flows
 
     def field_update(self, cls: str, attr: str, value: Val) -> None:
@@ -362,7 +385,8 @@ class _Analyser:
         assert fn is not None
         env: Env = dict(self.engine.globals_of(self.module))
         spec = self.engine.spec
-        routes: RouteParams = route_params(fn, spec.request_names, spec.request_types)
+        routes: RouteParams = route_params(fn, spec.request_names, spec.request_types,
+                                           self.engine.is_called)
         for i, name in enumerate(fn.params):
             labels: set[Label] = {Label(f"param:{i}", what=f"parameter `{name}`")}
             if name in routes.tainted:
@@ -664,7 +688,7 @@ class _Analyser:
                 kinds = self._predicate_kinds(name, pattern)
             if kinds is None:
                 return out
-            candidates: list[ast.expr] = list(test.args)
+            candidates: list[ast.expr] = [*test.args, *(k.value for k in test.keywords)]
             if isinstance(test.func, ast.Attribute):
                 candidates.append(test.func.value)
             for cand in candidates:
@@ -934,11 +958,7 @@ class _Analyser:
             return Val(base.flat(), parsed_from=base.parsed_from)
         if base.request:
             if node.attr in self.engine.spec.request_attributes:
-                what = f"request.{node.attr}"
-                loc = self.loc(node)
-                return tv.of(frozenset({Label(f"src:{what}@{loc.line}:{loc.column}",
-                                              trace=(Step(loc, f"source: {what}"),),
-                                              what=what)}))
+                return self._request_source(node.attr, node, call=False)
             return CLEAN
         if isinstance(node.value, ast.Name) and node.value.id == self.self_name and self.fn \
                 and self.fn.cls:
@@ -951,13 +971,25 @@ class _Analyser:
         typ = f"{base.type}.{node.attr}" if base.type else None
         return tv.of(_attr_labels(base, node.attr), typ)
 
+    def _request_source(self, attr: str, node: ast.AST, call: bool) -> Val:
+        what = f"request.{attr}()" if call else f"request.{attr}"
+        loc = self.loc(node)
+        return tv.of(frozenset({Label(f"src:{what}@{loc.line}:{loc.column}",
+                                      cleared=self._host_bound(attr),
+                                      trace=(Step(loc, f"source: {what}"),), what=what)}))
+
+    def _host_bound(self, attr: str) -> frozenset[str]:
+        return HOST_BOUND_KINDS if attr in self.engine.spec.host_bound else frozenset()
+
     def _source_val(self, name: str, node: ast.AST, call: bool) -> Val | None:
         source = self._match_source(name, call)
         if source is None:
             return None
         loc = self.loc(node)
         what = source.label if source.label else name
+        tail = name.removeprefix(source.name + ".").replace("()", "").partition(".")[0]
         label = Label(f"src:{name}@{loc.line}:{loc.column}", confidence=source.confidence,
+                      cleared=self._host_bound(tail) if tail != name else frozenset(),
                       trace=(Step(loc, f"source: {name}"),), what=what)
         return tv.of(frozenset({label}))
 
@@ -1034,11 +1066,7 @@ class _Analyser:
         method = func.attr if isinstance(func, ast.Attribute) else None
         if receiver is not None and receiver.request and method:
             if method in self.engine.spec.request_attributes:
-                what = f"request.{method}()"
-                loc = self.loc(node)
-                return tv.of(frozenset({Label(f"src:{what}@{loc.line}:{loc.column}",
-                                              trace=(Step(loc, f"source: {what}"),),
-                                              what=what)}))
+                return self._request_source(method, node, call=True)
         # Sources.
         if name is not None:
             source = self._source_val(name + "()", node, call=True)
@@ -1064,11 +1092,16 @@ class _Analyser:
             escaped = tv.clear(tv.of(tv.union([*args, *kwargs.values(), *splat])),
                                frozenset({HTML_KIND}))
             return Val(receiver.flat() | escaped.labels, type=receiver.type)
-        # Project functions.
-        if name is not None:
+        # Project functions (a sanitizer declared by name wins: its model is the contract).
+        if name is not None and name not in self.idx.sanitizers:
             target = self._project_target(name, env, func)
             if target is not None:
                 return self.apply_summary(target, node, args, kwargs, receiver, splat, env)
+        if name in ("map", "builtins.map") and len(node.args) >= 2:
+            mapped = self.callee_name(node.args[0], env)
+            kinds = self.idx.sanitizers.get(mapped or "")
+            if kinds is not None:
+                return tv.clear(tv.of(tv.union(args[1:])), kinds)
         # Sanitizers.
         kinds = self.idx.sanitizers.get(name or "") if name else None
         if kinds is None and method:
@@ -1104,6 +1137,13 @@ class _Analyser:
             handled = self.method_call(func, method, receiver, args, kwargs, env)
             if handled is not None:
                 return handled
+        if name in LOOKUP_FUNCTIONS or (method in LOOKUPS and receiver is not None
+                                        and not receiver.request):
+            # Looking a record up by an attacker's key returns stored data, not the key.
+            labels = receiver.flat() if receiver is not None else EMPTY
+            if method == "get" and receiver is not None and not labels and len(args) > 1:
+                labels = args[1].flat()  # dict.get(key, default)
+            return tv.of(labels, f"{name}()" if name else None)
         if name in ("dict", "builtins.dict") and not args:
             return Val(tv.union(splat), entries=tuple(kwargs.items()))
         if name in ("list", "tuple", "builtins.list", "builtins.tuple") and len(args) == 1:
@@ -1255,7 +1295,7 @@ class _Analyser:
         for kw in sink.keywords:
             if kw in kwargs:
                 candidates.append(kwargs[kw])
-        if splat:
+        if splat and sink.keywords:
             candidates.extend(splat)
         if sink.receiver and receiver is not None:
             candidates.append(receiver)
@@ -1794,7 +1834,14 @@ def _fold_subscript(base: object, key: object) -> object:
     return NOCONST
 
 
-def analyse(modules: tuple[Module, ...], spec: Spec) -> tuple[list[Flow], list[tuple[str, str]]]:
+@dataclass(frozen=True)
+class Analysis:
+    flows: tuple[Flow, ...]
+    notices: tuple[tuple[str, str], ...]
+    failures: tuple[tuple[str, int, str], ...]
+
+
+def analyse(modules: tuple[Module, ...], spec: Spec) -> Analysis:
     engine = Engine(index(modules), spec)
     flows = engine.run()
-    return flows, engine.errors
+    return Analysis(tuple(flows), tuple(engine.errors), tuple(engine.failures))

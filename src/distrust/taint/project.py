@@ -4,6 +4,7 @@ indexed by qualified name, and the route parameters that frameworks fill from th
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from distrust.python.source import Module
@@ -137,8 +138,12 @@ class RouteParams:
 
 
 def route_params(
-    fn: Function, request_names: frozenset[str], request_types: frozenset[str]
+    fn: Function, request_names: frozenset[str], request_types: frozenset[str],
+    called: Callable[[str], bool] = lambda name: False,
 ) -> RouteParams:
+    """`called(name)` tells whether project code calls a function of that name: a function
+    that takes the request first and that nothing in the project calls is a view, whose other
+    parameters come from the URL."""
     node = fn.node
     module = fn.module
     args = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
@@ -170,7 +175,7 @@ def route_params(
             if default is not None and _is_dependency(module, default):
                 continue
             tainted[a.arg] = f"request parameter `{a.arg}`"
-    elif args and args[0].arg in request:
+    elif args and args[0].arg in request and not called(node.name):
         # A Django-style view: the URL keyword arguments follow the request.
         for a in args[1:]:
             if not _is_clean_annotation(module, a.annotation):

@@ -67,6 +67,7 @@ class Spec:
     request_attributes: frozenset[str]
     request_names: frozenset[str]
     request_types: frozenset[str]
+    host_bound: frozenset[str] = frozenset()
 
     def extended(
         self,
@@ -81,4 +82,5 @@ class Spec:
             self.request_attributes,
             self.request_names,
             self.request_types,
+            self.host_bound,
         )
