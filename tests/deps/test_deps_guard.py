@@ -104,8 +104,8 @@ def test_guard_unreachable_registry_warns_and_strict_refuses(tmp_path: Path) -> 
     assert json.loads(log.read_text()) == ["install", "somepkg"]
 
 
-def _event(command: str, tool: str = "Bash") -> str:
-    return json.dumps({"session_id": "s", "transcript_path": "/dev/null", "cwd": "/",
+def _event(command: str, tool: str = "Bash", cwd: str = "/") -> str:
+    return json.dumps({"session_id": "s", "transcript_path": "/dev/null", "cwd": cwd,
                        "hook_event_name": "PreToolUse", "tool_name": tool,
                        "tool_input": {"command": command, "description": "install"}})
 
@@ -122,6 +122,16 @@ def test_hook_denies_invented_packages(tmp_path: Path, registry: Server) -> None
     assert output["permissionDecision"] == "deny"
     assert "flask-jwt-authlib-helper" in output["permissionDecisionReason"]
     assert "requests'" not in output["permissionDecisionReason"]
+
+
+def test_hook_reads_requirements_from_the_event_cwd(tmp_path: Path, registry: Server) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "reqs.txt").write_text("djnago==1.0\n")
+    done = _distrust(["hook", "pre-install", *_registry_args(registry)], _env(tmp_path),
+                     stdin=_event("pip install -r reqs.txt", cwd=str(project)), cwd=tmp_path)
+    reason = json.loads(done.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
+    assert "reqs.txt:1" in reason and "'django'" in reason
 
 
 @pytest.mark.parametrize("stdin", [

@@ -365,16 +365,17 @@ def add_hook_parser(subparsers: Subparsers) -> None:
     p.set_defaults(func=_db_help(p))
 
 
-def installs_in(command: str, depth: int = 0) -> list[Install]:
-    """The installs a shell command line performs, including inside `bash -c '...'`."""
+def installs_in(command: str, depth: int = 0, cwd: Path | None = None) -> list[Install]:
+    """The installs a shell command line performs, including inside `bash -c '...'`.
+    Requirements files are read relative to `cwd`."""
     out: list[Install] = []
     for argv in split_shell(command):
         stripped = list(argv)
         if depth < 3 and len(stripped) >= 3 and os.path.basename(stripped[0]) in (
                 "bash", "sh", "zsh", "dash") and "-c" in stripped[1:-1]:
-            out.extend(installs_in(stripped[stripped.index("-c") + 1], depth + 1))
+            out.extend(installs_in(stripped[stripped.index("-c") + 1], depth + 1, cwd))
             continue
-        install = parse_install(argv)
+        install = parse_install(argv, cwd)
         if install is not None and install.requests:
             out.append(install)
     return out
@@ -389,8 +390,10 @@ def hook_decision(event: Any, args: argparse.Namespace) -> dict[str, Any] | None
     command = tool_input.get("command") if isinstance(tool_input, dict) else None
     if not isinstance(command, str):
         return None
+    where = event.get("cwd")
+    cwd = Path(where) if isinstance(where, str) and Path(where).is_dir() else None
     reasons: list[str] = []
-    for install in installs_in(command):
+    for install in installs_in(command, cwd=cwd):
         verdict = _verdict(install, args)
         reasons.extend(verdict.reasons)
     if not reasons:
