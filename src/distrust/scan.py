@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import gc
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
@@ -28,6 +29,7 @@ from distrust.taint.spec import Spec
 
 Progress = Callable[[int, int], None]
 PARALLEL_MIN_FILES = 16
+RECURSION_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -128,10 +130,15 @@ def _collector_paused() -> Iterator[None]:
     them: the cyclic garbage collector would walk them again and again (a third of the run
     time on a large project). Reference counting frees them as usual."""
     enabled = gc.isenabled()
+    limit = sys.getrecursionlimit()
     gc.disable()
+    # Deeply nested code (a thousand nested calls) must not end its analysis early; Python
+    # 3.11+ keeps pure-Python frames off the C stack, so a higher limit is safe.
+    sys.setrecursionlimit(max(limit, RECURSION_LIMIT))
     try:
         yield
     finally:
+        sys.setrecursionlimit(limit)
         if enabled:
             gc.enable()
 

@@ -28,7 +28,7 @@ def parse(text: str, filename: str) -> ast.Module | ParseFailure:
     except SyntaxError as err:
         first = err
     except (RecursionError, MemoryError):
-        return ParseFailure("too deeply nested for the parser", 1, 1)
+        first = SyntaxError("too deeply nested for the parser", (filename, 1, 1, ""))
     except ValueError as err:  # source contains NUL bytes on some versions
         return ParseFailure(str(err), 1, 1)
     from distrust.python import fallback
