@@ -156,7 +156,8 @@ def audit_report(root: Path, options: DepsOptions | None = None) -> DepsReport:
         if dep.checkable:
             checkable.append(dep)
         else:
-            run.notices.append(Notice(f"{dep.manifest}:{dep.span.line}: {dep.name}: {dep.reason}"))
+            run.notices.append(Notice(f"{prefix}{dep.manifest}:{dep.span.line}: {dep.name}: "
+                                      f"{dep.reason}"))
     keys = sorted({d.key for d in checkable})
     infos: dict[Key, RegistryInfo] = {}
     if options.check_registry and keys:
@@ -308,7 +309,8 @@ def _vulnerabilities(run: _Run, dep: Dependency, advisories: list[Advisory],
     if not advisories:
         return
     if not ranges.spec_is_valid(ecosystem, dep.spec):
-        run.notices.append(Notice(f"{dep.manifest}:{dep.span.line}: {dep.name}: constraint "
+        run.notices.append(Notice(f"{run.options.path_prefix}{dep.manifest}:{dep.span.line}: "
+                                  f"{dep.name}: constraint "
                                   f"{dep.spec!r} not understood; vulnerabilities not checked"))
         return
     for group in merge_aliases(advisories):
@@ -418,6 +420,7 @@ def _imports(run: _Run, root: Path, deps: Sequence[Dependency], manifests: Itera
                 files.append((rel, path.read_bytes().decode("utf-8")))
             except (OSError, UnicodeDecodeError) as err:
                 skipped.append(Skipped(rel, f"unreadable for the import check: {err}"))
+    prefix = run.options.path_prefix
     project = project_modules(all_paths)
     declared = [d.name for d in deps if d.ecosystem is Ecosystem.PYPI]
     for rel, text in files:
@@ -430,6 +433,6 @@ def _imports(run: _Run, root: Path, deps: Sequence[Dependency], manifests: Itera
         for use in undeclared(uses, declared, project):
             run.add(DEP004, rel, use.line, use.column, use.end_column, f"import:{use.module}",
                     f"'{use.module}' is imported but no declared dependency provides it "
-                    f"(declared in {', '.join(python_manifests[:3])}"
+                    f"(declared in {', '.join(prefix + m for m in python_manifests[:3])}"
                     f"{'...' if len(python_manifests) > 3 else ''})", use.text)
     return skipped, len(files)
