@@ -36,7 +36,8 @@ _AUTH_DECORATOR = re.compile(
 )
 # Decorators that grant access only to some users: they are an authorization check by themselves.
 _AUTHZ_DECORATOR = re.compile(
-    r"permission|perm|role|admin|staff|superuser|owner|user_passes_test|group|scope",
+    r"permission|perm|role|admin|staff|superuser|owner|user_passes_test|group|scope|"
+    r"^requires?$|^allows?$|^authorize",
     re.IGNORECASE,
 )
 # Names of FastAPI dependencies that identify or authenticate the caller.
@@ -676,9 +677,8 @@ def _function_facts(func: Function, route: Route | None, module: Module) -> Func
         if _mentions_user(test, users):
             guarded = True
             checked.update(n.id for n in _walk(test) if isinstance(n, ast.Name))
-    for call in _authz_calls(func):
-        guarded = True
-        checked.update(n.id for n in _walk(call) if isinstance(n, ast.Name))
+    if _authz_calls(func):
+        guarded = True  # a permission check: quiet, but not evidence of an owner check
     if route is not None and (route.decorator_authz or route.dependency_authz):
         guarded = True
     return FunctionFacts(func, route, users, ids, loads, guarded, checked)
@@ -736,6 +736,12 @@ def _class_guarded(cls: ast.ClassDef) -> bool:
                 isinstance(t, ast.Name) and t.id in ("permission_required",)
                 for t in stmt.targets):
             return True
+        # Flask `MethodView.decorators`, Flask-RESTful `method_decorators`
+        if isinstance(stmt, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id in ("decorators", "method_decorators")
+                for t in stmt.targets) and isinstance(stmt.value, ast.List | ast.Tuple) \
+                and any(_AUTHZ_DECORATOR.search(_last_name(d)) for d in stmt.value.elts):
+            return True
         if isinstance(stmt, ast.Assign) and any(
                 isinstance(t, ast.Name) and t.id == "permission_classes" for t in stmt.targets):
             names = {n.id for n in _walk(stmt.value) if isinstance(n, ast.Name)} | {
@@ -763,7 +769,7 @@ def _class_scoped_models(module: Module) -> dict[str, set[str]]:
                     "get_queryset", "get_object"):
                 facts = _function_facts(stmt, None, module)
                 for load in facts.loads:
-                    if load.scoped or facts.guarded:
+                    if _load_is_checked(facts, load):
                         out.setdefault(load.model, set()).add("write" if writes else "read")
     return out
 
@@ -949,6 +955,20 @@ def _class_view_auth(cls: ast.ClassDef) -> bool | None:
     return False
 
 
+def _class_knows_user(cls: ast.ClassDef) -> bool:
+    """A view that checks its caller itself: it overrides `dispatch`/`get_object`/... or reads
+    `self.request.user` somewhere."""
+    for stmt in cls.body:
+        if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        if stmt.name in ("dispatch", "get_object", "get_queryset", "test_func",
+                         "has_permission", "check_permissions", "initial"):
+            return True
+        if any(_is_user_expr(n, set()) for n in _walk(stmt)):
+            return True
+    return False
+
+
 def _check_missing_auth(node: ast.AST, module: Module) -> Iterable[ast.AST | Hit]:
     if not isinstance(node, ast.Module):
         return
@@ -993,7 +1013,8 @@ def _check_missing_auth(node: ast.AST, module: Module) -> Iterable[ast.AST | Hit
             for cls, auth in class_views:
                 bases = " ".join(".".join(_parts(b)) for b in cls.bases)
                 if auth or _words(cls.name) & PUBLIC_WORDS or not re.search(
-                        r"Create|Update|Delete|Destroy|(?<!ReadOnly)ModelViewSet", bases):
+                        r"Create|Update|Delete|Destroy|(?<!ReadOnly)ModelViewSet", bases) \
+                        or _class_knows_user(cls):
                     continue
                 hits.append(Hit(
                     _name_node(cls, module),

@@ -264,7 +264,10 @@ def _compares(func: Function, derived: dict[str, Derived]) -> list[tuple[int, se
     """Each comparison of a money value: its line and the origins it compares."""
     out: list[tuple[int, set[str]]] = []
     for node in _walk(func):
-        if isinstance(node, ast.Compare):
+        # `is None` / `in` tests do not check an amount
+        if isinstance(node, ast.Compare) and all(
+                isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE | ast.Eq | ast.NotEq)
+                for op in node.ops):
             origins = _money_origins(node, derived)
             if origins:
                 out.append((node.lineno, origins))
