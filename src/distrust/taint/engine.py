@@ -316,7 +316,8 @@ def _text(fn: Function) -> str:
     return "\n".join(lines[start - 1 : fn.node.end_lineno or fn.node.lineno])
 
 
-_CALLED_NAME = re.compile(r"(\w+)\s*\(")
+# A name followed by `(`, except where it is being defined (`def view(request, slug):`).
+_CALLED_NAME = re.compile(r"(?<!def )(?<!class )\b(\w+)\s*\(")
 
 
 def _callers_by_name(functions: dict[str, Function]) -> dict[str, list[str]]:
