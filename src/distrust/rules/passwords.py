@@ -1,0 +1,408 @@
+"""Password storage: fast hashes of passwords (CRY001) and passwords stored or compared in
+plain text (AUTH001). A value is a password when the names around it say so."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from distrust.model import Confidence, Severity
+from distrust.python.source import Module
+from distrust.rules import context, names
+from distrust.rules.rule import A02, A04, Hit, Rule
+
+_FAST = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3_224", "sha3_256",
+         "sha3_384", "sha3_512", "blake2b", "blake2s", "shake_128", "shake_256")
+FAST_HASHLIB = frozenset(f"hashlib.{name}" for name in _FAST)
+FAST_NEW_NAMES = frozenset({*_FAST, "sha-1", "sha-256", "sha-512", "ripemd160", "sm3"})
+FAST_PYCRYPTO = frozenset(f"{pkg}.Hash.{name}.new" for pkg in ("Crypto", "Cryptodome")
+                          for name in ("MD5", "SHA", "SHA1", "SHA224", "SHA256", "SHA384",
+                                       "SHA512", "SHA3_256", "SHA3_512", "BLAKE2b", "BLAKE2s"))
+HAZMAT_HASH = "cryptography.hazmat.primitives.hashes.Hash"
+WEAK_PASSLIB = frozenset(f"passlib.hash.{name}" for name in (
+    "md5_crypt", "apr_md5_crypt", "des_crypt", "bsdi_crypt", "bigcrypt", "crypt16",
+    "hex_md4", "hex_md5", "hex_sha1", "hex_sha256", "hex_sha512", "ldap_md5", "ldap_sha1",
+    "ldap_salted_md5", "ldap_salted_sha1", "ldap_plaintext", "plaintext", "lmhash", "nthash",
+    "mysql323", "mysql41", "postgres_md5", "oracle10", "msdcc", "msdcc2"))
+WERKZEUG_HASH = "werkzeug.security.generate_password_hash"
+MIN_PBKDF2_ITERATIONS = 100_000
+
+
+def _fast_constructor(call: ast.Call, module: Module) -> bool:
+    qual = context.qualname(module, call.func)
+    if qual in FAST_HASHLIB or qual in FAST_PYCRYPTO:
+        return not _not_for_security(call)
+    if qual == "hashlib.new" and call.args and isinstance(call.args[0], ast.Constant):
+        name = call.args[0].value
+        return isinstance(name, str) and name.lower() in FAST_NEW_NAMES and not \
+            _not_for_security(call)
+    return qual == HAZMAT_HASH
+
+
+def _not_for_security(call: ast.Call) -> bool:
+    return any(kw.arg == "usedforsecurity" and isinstance(kw.value, ast.Constant)
+               and kw.value.value is False for kw in call.keywords)
+
+
+def _hashed_argument(call: ast.Call, module: Module) -> ast.expr | None:
+    """The data a fast-hash call hashes: `md5(x)`, `hashlib.new("md5", x)`, `h.update(x)`
+    where `h` is a fast hash object of the same function."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "update" and call.args:
+        receiver = func.value
+        origin: ast.AST | None = receiver if isinstance(receiver, ast.Call) else None
+        if isinstance(receiver, ast.Name):
+            function = context.enclosing_function(call, module)
+            if function is not None:
+                values = context.assigned_in(function, receiver.id)
+                origin = values[0] if values else None
+        if isinstance(origin, ast.Call) and _fast_constructor(origin, module):
+            return call.args[0]
+        return None
+    qual = context.qualname(module, func)
+    if qual is None or qual == HAZMAT_HASH or not _fast_constructor(call, module):
+        return None
+    position = 1 if qual == "hashlib.new" else 0
+    if len(call.args) > position:
+        return call.args[position]
+    for kw in call.keywords:
+        if kw.arg in ("data", "string"):
+            return kw.value
+    return None
+
+
+def _parameters(function: context.FunctionNode) -> set[str]:
+    args = function.args
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    if args.vararg:
+        every.append(args.vararg)
+    if args.kwarg:
+        every.append(args.kwarg)
+    return {a.arg for a in every} - {"self", "cls"}
+
+
+def _reads(expr: ast.AST, wanted: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in wanted for n in ast.walk(expr))
+
+
+def check_password_hash(node: ast.AST, module: Module) -> Iterator[Hit]:
+    if not isinstance(node, ast.Call):
+        return
+    yield from _library_hashers(node, module)
+    hashed = _hashed_argument(node, module)
+    if hashed is None:
+        return
+    if _literal(hashed):
+        return  # a test vector or a hard-coded value, not a user's password
+    if any(isinstance(sub, ast.Call) and sub is not hashed and _fast_constructor(sub, module)
+           for sub in ast.walk(hashed)):
+        return  # a hash of a hash: the inner call is the finding
+    data = names.expr_words(hashed)
+    if any(w in names.HIGH_ENTROPY_WORDS for w in data):
+        return
+    if names.is_password(data):
+        yield Hit(node)
+        return
+    if names.is_password(context.destination_words(node, module)):
+        yield Hit(node, confidence=Confidence.MEDIUM)
+        return
+    function = context.enclosing_function(node, module)
+    if function is not None and names.is_password(names.words(function.name)) and _reads(
+            hashed, _parameters(function)):
+        yield Hit(node, confidence=Confidence.MEDIUM)
+
+
+def _literal(expr: ast.AST) -> bool:
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and \
+            expr.func.attr == "encode":
+        expr = expr.func.value
+    return isinstance(expr, ast.Constant)
+
+
+def _library_hashers(call: ast.Call, module: Module) -> Iterator[Hit]:
+    qual = context.qualname(module, call.func)
+    if qual is None:
+        return
+    password = _arg(call, "password", 1 if qual == "hashlib.pbkdf2_hmac" else 0)
+    if password is None or _literal(password):
+        return
+    if qual.rpartition(".")[0] in WEAK_PASSLIB and qual.rpartition(".")[2] in (
+            "hash", "encrypt", "genhash"):
+        yield Hit(call, message=f"{qual.rpartition('.')[0].rpartition('.')[2]} is a weak "
+                                "password scheme; use passlib's argon2 or bcrypt")
+    elif qual == WERKZEUG_HASH:
+        method = None
+        for kw in call.keywords:
+            if kw.arg == "method":
+                method = kw.value
+        if method is None and len(call.args) >= 2:
+            method = call.args[1]
+        if isinstance(method, ast.Constant) and isinstance(method.value, str):
+            problem = _werkzeug_method_problem(method.value)
+            if problem:
+                yield Hit(method, message=problem)
+    elif qual == "hashlib.pbkdf2_hmac":
+        iterations = _arg(call, "iterations", 3)
+        salt = _arg(call, "salt", 2)
+        value = context.constant_value(iterations, module) if iterations is not None else None
+        if (isinstance(value, ast.Constant) and isinstance(value.value, int)
+                and value.value < MIN_PBKDF2_ITERATIONS):
+            yield Hit(call, message=f"PBKDF2 with {value.value} iterations is fast to "
+                                    "brute-force; use at least 600000 (OWASP) or argon2")
+        elif salt is not None and isinstance(context.constant_value(salt, module),
+                                               ast.Constant):
+            yield Hit(call, message="A constant salt: equal passwords get equal hashes and one "
+                                    "precomputed table cracks them all; use os.urandom(16)")
+
+
+def _arg(call: ast.Call, keyword: str, position: int) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg == keyword:
+            return kw.value
+    if position < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args):
+        return call.args[position]
+    return None
+
+
+_WERKZEUG_ROUNDS = re.compile(r"pbkdf2(?::[a-z0-9_]+)?:(\d+)$")
+
+
+def _werkzeug_method_problem(method: str) -> str | None:
+    text = method.strip().lower()
+    if text == "plain" or text in FAST_NEW_NAMES:
+        return f"generate_password_hash(method={method!r}) stores a fast or plain hash; " \
+               "use the default (scrypt) or pbkdf2"
+    rounds = _WERKZEUG_ROUNDS.match(text)
+    if rounds and int(rounds.group(1)) < MIN_PBKDF2_ITERATIONS:
+        return f"PBKDF2 with {rounds.group(1)} iterations is fast to brute-force; use the " \
+               "default method"
+    return None
+
+
+# --- AUTH001: plaintext passwords ----------------------------------------------------------
+
+_PLAIN_CALLS = frozenset({"get", "getlist", "strip", "encode", "decode", "lower", "str",
+                          "pop", "getattr", "rstrip", "lstrip"})
+STORED_WORDS = frozenset({"user", "users", "account", "accounts", "row", "record", "db",
+                          "stored", "saved", "existing", "expected", "correct", "real", "actual",
+                          "member", "customer", "admin", "result", "entry", "profile", "found",
+                          "database", "creds", "employee", "owner"})
+INPUT_WORDS = frozenset({"input", "form", "request", "given", "provided", "supplied", "entered",
+                         "typed", "attempt", "candidate", "submitted", "args", "json", "body",
+                         "params", "payload", "confirm", "confirmation", "repeat", "again",
+                         "retype", "login", "req", "incoming", "plain", "plaintext", "raw"})
+MODEL_BASES = frozenset({"Model", "Base", "DeclarativeBase", "Document", "SQLModel",
+                         "AbstractUser", "AbstractBaseUser", "EmbeddedDocument", "Entity"})
+ENTITY_WORDS = frozenset({"user", "users", "account", "accounts", "member", "customer",
+                          "admin", "profile", "person", "employee", "student", "staff",
+                          "owner", "record", "row", "entry", "u", "session", "patient",
+                          "subscriber", "player", "author"})
+STORE_METHODS = frozenset({"insert_one", "insert_many", "insert", "update_one", "update_many",
+                           "replace_one", "find_one_and_update", "hset", "hmset", "put_item",
+                           "create", "update", "update_or_create", "get_or_create", "values",
+                           "add", "set"})
+_SQL_PASSWORD = re.compile(r"pass(?:word|wd|phrase)?\b|\bpwd\b", re.IGNORECASE)
+_SQL_WRITE = re.compile(r"\b(insert|update|replace)\b", re.IGNORECASE)
+
+
+def _raw_password(expr: ast.AST) -> bool:
+    """A password as the user typed it: named like one, not hashed, not the result of a call
+    that could hash it."""
+    if isinstance(expr, ast.Constant):
+        return False
+    found = names.expr_words(expr)
+    if not names.is_user_password(found) or names.is_hashed(found):
+        return False
+    for sub in ast.walk(expr):
+        if isinstance(sub, ast.Call):
+            func = sub.func
+            name = func.attr if isinstance(func, ast.Attribute) else (
+                func.id if isinstance(func, ast.Name) else "")
+            if name not in _PLAIN_CALLS:
+                return False
+        elif isinstance(sub, ast.Lambda | ast.comprehension | ast.IfExp | ast.BoolOp):
+            return False
+    return True
+
+
+def _model_class(node: ast.AST, module: Module) -> bool:
+    cls = context.enclosing_class(node, module)
+    if cls is None:
+        return False
+    for base in cls.bases:
+        last = base.attr if isinstance(base, ast.Attribute) else (
+            base.id if isinstance(base, ast.Name) else "")
+        if last in MODEL_BASES or last.endswith("Model"):
+            return True
+    return False
+
+
+def _stored_side(expr: ast.AST, module: Module) -> bool:
+    found = names.expr_words(expr)
+    if found & INPUT_WORDS:
+        return False
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and \
+            expr.value.id == "self":
+        return _model_class(expr, module)
+    return bool(found & STORED_WORDS)
+
+
+def _user_table_lookup(expr: ast.AST) -> bool:
+    """`users[name]` / `USERS.get(name)`: a mapping of users whose values are passwords."""
+    container: ast.AST | None = None
+    if isinstance(expr, ast.Subscript):
+        container = expr.value
+    elif (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
+          and expr.func.attr == "get"):
+        container = expr.func.value
+    if not isinstance(container, ast.Name):
+        return False
+    found = set(names.words(container.id))
+    return bool(found & {"users", "accounts", "credentials", "passwords", "logins"})
+
+
+def _check_compare(node: ast.Compare, module: Module) -> Iterator[Hit]:
+    if len(node.ops) != 1 or not isinstance(node.ops[0], ast.Eq | ast.NotEq):
+        return
+    left, right = node.left, node.comparators[0]
+    for stored, other in ((left, right), (right, left)):
+        if not _raw_password(other):
+            continue
+        if _user_table_lookup(stored) or (_raw_password(stored) and _stored_side(stored, module)):
+            yield Hit(node, message="A password is compared in plain text: it is stored "
+                                    "unhashed; store a slow salted hash and verify with it")
+            return
+
+
+def _entity_target(target: ast.AST, module: Module) -> bool:
+    """`user.password`, `account["pwd"]`, `session["password"]`, `self.password` in a model."""
+    if isinstance(target, ast.Attribute):
+        if not names.is_user_password(names.words(target.attr)):
+            return False
+        base = target.value
+        if isinstance(base, ast.Name) and base.id == "self":
+            return _model_class(target, module)
+        found = names.expr_words(base)
+        return bool(found & ENTITY_WORDS) and not found & INPUT_WORDS
+    if isinstance(target, ast.Subscript):
+        key = target.slice
+        found = names.expr_words(target.value)
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return names.is_user_password(names.words(key.value)) and bool(found & ENTITY_WORDS) \
+                and not found & INPUT_WORDS
+        return isinstance(target.value, ast.Name) and _user_table_lookup(target)
+    return False
+
+
+def _hashes_too(node: ast.Assign, module: Module) -> bool:
+    """The enclosing function also stores a hash of the password: a raw copy next to it is
+    transient (Django keeps `_password` for the validators after `set_password`)."""
+    function = context.enclosing_function(node, module)
+    if function is None:
+        return False
+    for sub in ast.walk(function):
+        if (sub is not node and isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Call)
+                and any(_entity_target(t, module) for t in sub.targets)
+                and not _raw_password(sub.value)):
+            return True
+    return False
+
+
+def _check_assign(node: ast.Assign, module: Module) -> Iterator[Hit]:
+    for target in node.targets:
+        if _entity_target(target, module) and _raw_password(node.value) and not _hashes_too(
+                node, module):
+            yield Hit(node, message="A password is stored in plain text; store "
+                                    "a slow salted hash (argon2, bcrypt, scrypt) instead")
+            return
+    for target in node.targets:
+        if _entity_target_container(target) and isinstance(node.value, ast.Dict):
+            yield from _dict_passwords(node.value)
+
+
+def _entity_target_container(target: ast.AST) -> bool:
+    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+        return bool(set(names.words(target.value.id)) & {"users", "accounts", "db", "database",
+                                                          "store", "members", "customers"})
+    return False
+
+
+def _dict_passwords(value: ast.Dict) -> Iterator[Hit]:
+    for key, item in zip(value.keys, value.values, strict=True):
+        if (isinstance(key, ast.Constant) and isinstance(key.value, str)
+                and names.is_user_password(names.words(key.value)) and _raw_password(item)):
+            yield Hit(item, message="A password is stored in plain text; store a slow salted "
+                                    "hash (argon2, bcrypt, scrypt) instead")
+
+
+def _sql_text(expr: ast.AST) -> str | None:
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return expr.value
+    if isinstance(expr, ast.JoinedStr):
+        return "".join(v.value for v in expr.values
+                       if isinstance(v, ast.Constant) and isinstance(v.value, str))
+    return None
+
+
+def _check_call(node: ast.Call, module: Module) -> Iterator[Hit]:
+    func = node.func
+    if not isinstance(func, ast.Attribute | ast.Name):
+        return
+    name = func.attr if isinstance(func, ast.Attribute) else func.id
+    if name in ("execute", "executemany") and node.args:
+        sql = _sql_text(node.args[0])
+        if sql is None or not _SQL_WRITE.search(sql) or not _SQL_PASSWORD.search(sql):
+            return
+        candidates: list[ast.expr] = []
+        if isinstance(node.args[0], ast.JoinedStr):
+            candidates.extend(v.value for v in node.args[0].values
+                              if isinstance(v, ast.FormattedValue))
+        if len(node.args) > 1:
+            params = node.args[1]
+            if isinstance(params, ast.Tuple | ast.List):
+                candidates.extend(params.elts)
+            elif isinstance(params, ast.Dict):
+                candidates.extend(params.values)
+        for item in candidates:
+            if _raw_password(item):
+                yield Hit(item, message="A password is written to the database in plain "
+                                        "text; store a slow salted hash instead")
+                return
+        return
+    entity = bool(set(names.words(name)) & ENTITY_WORDS) and name[:1].isupper()
+    store = name in STORE_METHODS and isinstance(func, ast.Attribute) and (
+        name not in ("create", "update", "update_or_create", "get_or_create", "add", "set",
+                     "values")
+        or "objects" in names.expr_words(func.value)
+        or bool(names.expr_words(func.value) & ENTITY_WORDS))
+    if not (entity or store):
+        return
+    for kw in node.keywords:
+        if kw.arg and names.is_user_password(names.words(kw.arg)) and _raw_password(kw.value):
+            yield Hit(kw.value, message="A password is stored in plain text; store a slow "
+                                        "salted hash (argon2, bcrypt, scrypt) instead")
+    if store:
+        for arg in node.args:
+            for sub in ast.walk(arg):
+                if isinstance(sub, ast.Dict):
+                    yield from _dict_passwords(sub)
+
+
+def check_plaintext_password(node: ast.AST, module: Module) -> Iterator[Hit]:
+    if isinstance(node, ast.Compare):
+        yield from _check_compare(node, module)
+    elif isinstance(node, ast.Assign):
+        yield from _check_assign(node, module)
+    elif isinstance(node, ast.Call):
+        yield from _check_call(node, module)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("CRY001", "weak-password-hash", 916, A02, Severity.HIGH, Confidence.HIGH,
+         "A password is hashed with a fast hash instead of a slow, salted password hash",
+         node_types=(ast.Call,), check=check_password_hash),
+    Rule("AUTH001", "plaintext-password", 256, A04, Severity.HIGH, Confidence.MEDIUM,
+         "A password is stored or compared in plain text",
+         node_types=(ast.Compare, ast.Assign, ast.Call), check=check_plaintext_password),
+)
