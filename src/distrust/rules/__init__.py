@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from distrust.rules import authz, injection, races
+from distrust.rules import (
+    authz,
+    compare,
+    crypto,
+    injection,
+    jwt_verify,
+    passwords,
+    races,
+    randomness,
+    transport,
+)
 from distrust.rules.rule import Rule
 
-ALL_RULES: tuple[Rule, ...] = (*injection.RULES, *authz.RULES, *races.RULES)
+ALL_RULES: tuple[Rule, ...] = (
+    *injection.RULES, *authz.RULES, *races.RULES,
+    *passwords.RULES, *crypto.RULES, *compare.RULES, *jwt_verify.RULES, *transport.RULES,
+    *randomness.RULES,
+)
 
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
 
