@@ -98,7 +98,7 @@ def check_password_hash(node: ast.AST, module: Module) -> Iterator[Hit]:
     if any(isinstance(sub, ast.Call) and sub is not hashed and _fast_constructor(sub, module)
            for sub in ast.walk(hashed)):
         return  # a hash of a hash: the inner call is the finding
-    data = names.expr_words(hashed)
+    data = names.expr_words(hashed) - {"salt"}  # salt + password is still a password
     if any(w in names.HIGH_ENTROPY_WORDS for w in data):
         return
     if names.is_password(data):
