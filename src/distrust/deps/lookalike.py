@@ -13,6 +13,8 @@ from distrust.deps.types import Ecosystem, normalise
 EDIT_TARGETS = 5000  # only the most popular names are targets of one-edit look-alikes
 MIN_LENGTH = 4
 EDIT_MIN_LENGTH = 5  # shorter names are one edit away from too many real packages
+SHORT_LENGTH = 7  # names shorter than this are one edit away only from the top SHORT_TARGETS
+SHORT_TARGETS = 1000
 _DIGITS = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s"})
 _PREFIXES = ("python3-", "python-", "py3-", "py-", "node-")
 _SUFFIXES = ("-python3", "-python", "-py3", "-py", "-js", ".js", "-node")
@@ -125,6 +127,8 @@ def look_alike(ecosystem: Ecosystem, name: str) -> LookAlike | None:
     for key in (wanted, *_deletes(wanted)):
         ranks.update(index.deletes.get(key, ()))
     for rank in sorted(ranks):
+        if len(wanted) < SHORT_LENGTH and rank >= SHORT_TARGETS:
+            break
         candidate = index.names[rank]
         edit = _one_edit(wanted, candidate)
         if edit is not None:
