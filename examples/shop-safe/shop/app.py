@@ -1,0 +1,34 @@
+import os
+
+from flask import Flask
+from flask_login import LoginManager
+
+from .account import account
+from .auth import auth
+from .models import User, db
+from .orders import orders
+
+
+def create_app():
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = os.environ["SHOP_SECRET_KEY"]
+    app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("SHOP_DATABASE_URL", "sqlite:///shop.db")
+    app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    db.init_app(app)
+
+    login_manager = LoginManager(app)
+    login_manager.login_view = "auth.login"
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        return db.session.get(User, int(user_id))
+
+    app.register_blueprint(auth)
+    app.register_blueprint(account)
+    app.register_blueprint(orders)
+    return app
+
+
+if __name__ == "__main__":
+    create_app().run(port=5000, debug=os.environ.get("FLASK_DEBUG") == "1")

@@ -1,0 +1,1 @@
+"""A small Flask shop: accounts, a wallet, orders and checkout."""
