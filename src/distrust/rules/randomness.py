@@ -34,8 +34,16 @@ LINK_QUALIFIERS = frozenset({"reset", "activation", "verification", "verify", "m
                              "login", "confirm", "confirmation", "unsubscribe", "share"})
 
 
+# A quantity or a kind of token (`token_count`, `max_tokens_estimate`), not a token.
+QUANTITY_WORDS = frozenset({"count", "counts", "estimate", "limit", "limits", "usage", "len",
+                            "length", "type", "kind", "index", "position", "budget", "max",
+                            "min", "total", "delay", "timeout", "ttl"})
+
+
 def security_words(found: set[str] | list[str]) -> bool:
     found = set(found)
+    if found & QUANTITY_WORDS:
+        return False
     if found & SECRET_WORDS or any("password" in w for w in found):
         return True
     if "code" in found and found & CODE_QUALIFIERS:
