@@ -212,6 +212,7 @@ class Route:
     dependency_authz: bool = False
     auth_params: frozenset[str] = frozenset()
     service_params: frozenset[str] = frozenset()
+    auth_optional: bool = False
 
     @property
     def protected(self) -> bool:
@@ -346,10 +347,16 @@ def _route(func: Function, module: Module, facts: ModuleFacts) -> Route | None:
         name = _last_name(dec)
         if name == "method_decorator" and isinstance(dec, ast.Call) and dec.args:
             name = _last_name(dec.args[0])
-        if _AUTH_DECORATOR.search(name):
+        optional = isinstance(dec, ast.Call) and any(
+            k.arg == "optional" and not (isinstance(k.value, ast.Constant)
+                                         and k.value.value is False) for k in dec.keywords)
+        if _AUTH_DECORATOR.search(name) and not optional:
             route.decorator_auth = True
             if _AUTHZ_DECORATOR.search(name):
                 route.decorator_authz = True
+        elif optional or re.search(r"optional|login_not_required|public|anonymous|allow_any", name,
+                       re.IGNORECASE):
+            route.auth_optional = True  # `@jwt_optional`: public on purpose
     defaults = _defaults(func)
     auth_params: set[str] = set()
     service: set[str] = set()
@@ -890,6 +897,19 @@ def _is_public(route: Route) -> bool:
     return bool(segments) and bool(_words(segments[0]) & PUBLIC_WORDS)
 
 
+def _is_signup(route: Route) -> bool:
+    """`create_user` that takes a password: registration, public by design."""
+    if not _words(route.func.name) & {"user", "users", "account", "accounts", "member"}:
+        return False
+    for node in _walk(route.func):
+        text = node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+            else node.attr if isinstance(node, ast.Attribute) \
+            else node.id if isinstance(node, ast.Name) else ""
+        if "password" in text.lower():
+            return True
+    return False
+
+
 def _body_knows_user(func: Function, route: Route) -> bool:
     users = _users_of(func, route)
     for node in _walk(func):
@@ -995,7 +1015,8 @@ def _check_missing_auth(node: ast.AST, module: Module) -> Iterable[ast.AST | Hit
             continue
         hits: list[Hit] = []
         for route in routes:
-            if route.protected or _is_public(route) or _body_knows_user(route.func, route):
+            if route.protected or route.auth_optional or _is_public(route) \
+                    or _is_signup(route) or _body_knows_user(route.func, route):
                 continue
             touches, mutates = _touches_data(route.func, module)
             sensitive = bool((_words(route.func.name) | _words(route.path)) & SENSITIVE_WORDS)
