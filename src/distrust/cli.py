@@ -9,14 +9,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from distrust import __version__, baseline, config, scan
+from distrust import __version__, baseline, config, fixes, scan
 from distrust.errors import DistrustError, UsageError
 from distrust.model import Confidence, Finding, Notice, RunInfo, ScanResult, Severity
 from distrust.report import FORMATS, RenderOptions, write
+from distrust.report.write import write_bytes
 from distrust.report.escape import escape_terminal
 from distrust.rules import ALL_RULES, BY_CODE
 from distrust.rules.rule import Rule
@@ -97,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-j", "--jobs", type=_jobs, metavar="N",
                    help="worker processes (default: the number of CPUs)")
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    p.add_argument("--diff", action="store_true",
+                   help="print the fixes the rules offer as a unified diff (changes nothing)")
+    p.add_argument("--fix", action="store_true",
+                   help="apply the fixes the rules offer, where the file still parses and the "
+                        "finding is gone on a re-scan")
     p.set_defaults(func=run_scan)
 
     p = sub.add_parser("rules", help="list the rules, or print one rule's documentation")
@@ -175,9 +181,47 @@ def run_scan(args: argparse.Namespace) -> int:
     outcome = scan.scan(paths, cfg, rules=rules, jobs=jobs, progress=progress)
     if progress is not None:
         progress(-1, -1)
+    if args.diff or args.fix:
+        return run_fixes(args, paths, cfg, rules, jobs, outcome)
     return finish(args, cfg, outcome.result, started, rules,
                   [f"rule {f.rule} failed on {f.path}:{f.line}: {f.error}"
                    for f in outcome.failures])
+
+
+def run_fixes(args: argparse.Namespace, paths: Sequence[Path], cfg: config.Config,
+              rules: Sequence[Rule], jobs: int, outcome: scan.ScanOutcome) -> int:
+    """`--diff` prints the fixes that pass verification; `--fix` writes them. The exit code
+    says whether findings remain."""
+    wanted = [f for f in outcome.result.findings if f.fix is not None and not f.suppressed]
+    texts: dict[str, str] = {}
+    encodings: dict[str, str] = {}
+    for path in sorted({f.location.path for f in wanted}):
+        source = outcome.paths.get(path)
+        if source is None:
+            continue
+        loaded = fixes.load(source)
+        if loaded is not None:
+            texts[path], encodings[path] = loaded
+    proposed, rejected = fixes.propose(wanted, texts)
+
+    def rescan(overlay: Mapping[str, str]) -> Sequence[Finding]:
+        return scan.scan(paths, cfg, rules=rules, jobs=jobs, overlay=overlay).result.findings
+
+    kept, failed = fixes.verify(proposed, outcome.result.findings, rescan)
+    for item in [*rejected, *failed]:
+        loc = item.finding.location
+        print(f"distrust: not fixed: {escape_terminal(loc.path)}:{loc.line}: "
+              f"{item.finding.rule}: {item.reason}", file=sys.stderr)
+    fixed = sum(len(fix.findings) for fix in kept.values())
+    if args.fix:
+        for path, fix in sorted(kept.items()):
+            write_bytes(outcome.paths[path], fix.fixed.encode(encodings[path]))
+        print(f"distrust: fixed {fixed} finding(s) in {len(kept)} file(s)", file=sys.stderr)
+    else:
+        sys.stdout.write("".join(fix.diff() for _, fix in sorted(kept.items())))
+    remaining = len([f for f in outcome.result.findings if not f.suppressed]) - \
+        (fixed if args.fix else 0)
+    return EXIT_FINDINGS if remaining > 0 else EXIT_OK
 
 
 def _with(cfg: config.Config, **changes: object) -> config.Config:

@@ -7,10 +7,10 @@ import ast
 import gc
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from distrust import files
@@ -36,6 +36,7 @@ RECURSION_LIMIT = 20_000
 class ScanOutcome:
     result: ScanResult
     failures: tuple[RuleFailure, ...]
+    paths: Mapping[str, Path] = field(default_factory=dict)
 
 
 def select_rules(rules: Sequence[Rule], select: Sequence[str], ignore: Sequence[str]
@@ -86,9 +87,10 @@ class _FileResult:
     failures: tuple[RuleFailure, ...]
 
 
-def _analyse_file(file: files.SourceFile, max_bytes: int, rules: tuple[Rule, ...]
-                  ) -> _FileResult:
-    text = files.read_text(file, max_bytes)
+def _analyse_file(file: files.SourceFile, max_bytes: int, rules: tuple[Rule, ...],
+                  overlay: Mapping[str, str] | None = None) -> _FileResult:
+    text = overlay[file.relpath] if overlay and file.relpath in overlay else \
+        files.read_text(file, max_bytes)
     if isinstance(text, Skipped):
         return _FileResult(file.relpath, None, text, (), ())
     tree = parse(text, file.relpath)
@@ -119,9 +121,12 @@ def scan(
     jobs: int = 1,
     progress: Progress | None = None,
     base: Path | None = None,
+    overlay: Mapping[str, str] | None = None,
 ) -> ScanOutcome:
+    """Scan `roots`. `overlay` maps relative paths to texts that replace the files' contents
+    (to check fixes before writing them)."""
     with _collector_paused():
-        return _scan(roots, config, rules, jobs, progress, base)
+        return _scan(roots, config, rules, jobs, progress, base, overlay)
 
 
 @contextmanager
@@ -144,12 +149,15 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _scan(roots: Sequence[Path], config: Config, rules: Sequence[Rule], jobs: int,
-          progress: Progress | None, base: Path | None) -> ScanOutcome:
+          progress: Progress | None, base: Path | None,
+          overlay: Mapping[str, str] | None) -> ScanOutcome:
     found, skipped = files.discover(roots, exclude=config.exclude,
                                     max_bytes=config.max_file_size, base=base)
     python = [f for f in found if f.kind == "python"]
     pattern_rules = tuple(r for r in rules if r.check is not None)
-    results = _run_files(python, config.max_file_size, pattern_rules, jobs, progress)
+    if overlay:
+        jobs = 1
+    results = _run_files(python, config.max_file_size, pattern_rules, jobs, progress, overlay)
     modules: list[Module] = []
     findings: list[Finding] = []
     failures: list[RuleFailure] = []
@@ -175,16 +183,18 @@ def _scan(roots: Sequence[Path], config: Config, rules: Sequence[Rule], jobs: in
     return ScanOutcome(
         ScanResult(tuple(findings), tuple(sorted(skipped)), len(modules), tuple(notices)),
         tuple(failures),
+        {f.relpath: f.path for f in python},
     )
 
 
 def _run_files(python: list[files.SourceFile], max_bytes: int, rules: tuple[Rule, ...],
-               jobs: int, progress: Progress | None) -> list[_FileResult]:
+               jobs: int, progress: Progress | None, overlay: Mapping[str, str] | None
+               ) -> list[_FileResult]:
     total = len(python)
     if jobs <= 1 or total < PARALLEL_MIN_FILES:
         out = []
         for i, f in enumerate(python, start=1):
-            out.append(_analyse_file(f, max_bytes, rules))
+            out.append(_analyse_file(f, max_bytes, rules, overlay))
             if progress is not None:
                 progress(i, total)
         return out

@@ -14,8 +14,12 @@ def write(path: str | os.PathLike[str], text: str) -> None:
     """Write `text` (UTF-8) to `path` atomically: readers see the old file or the new one,
     never a part. An existing file keeps its permission bits; a new one gets the umask's.
     Errors (a missing directory, no permission) propagate as `OSError`."""
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write `data` to `path` atomically, as `write` does."""
     target = Path(path)
-    data = text.encode("utf-8")
     mode = 0o666
     with contextlib.suppress(FileNotFoundError):
         info = target.stat()

@@ -922,6 +922,12 @@ class _Analyser:
         return tv.of(labels)
 
     def subscript(self, node: ast.Subscript, env: Env) -> Val:
+        if not _rooted_in_env(node.value, env):
+            name = self.module.qualname(node.value)
+            source = self.idx.sources.get(name or "")
+            if source is not None and source.items:
+                self.expr(node.slice, env)
+                return self._source_val(source.name + ".item", node, call=False) or CLEAN
         base = self.expr(node.value, env)
         key = self.expr(node.slice, env)
         if key.const is not NOCONST and _hashable(key.const):
@@ -984,7 +990,7 @@ class _Analyser:
 
     def _source_val(self, name: str, node: ast.AST, call: bool) -> Val | None:
         source = self._match_source(name, call)
-        if source is None:
+        if source is None or (source.items and name != source.name + ".item"):
             return None
         loc = self.loc(node)
         what = source.label if source.label else name

@@ -18,13 +18,16 @@ ALL_KINDS = "*"
 class Source:
     """Data an attacker controls. `name` matches an attribute chain or a call by prefix:
     `flask.request` covers `flask.request.args.get(...)`. `call=True` means only a call of the
-    name produces tainted data (`input()`); otherwise reading the attribute does."""
+    name produces tainted data (`input()`); otherwise reading the attribute does.
+    `items=True` makes only the items of a mapping tainted (`os.environ["HOME"]`), not the
+    mapping itself (`env=os.environ` passes it on without reading it)."""
 
     name: str
     label: str
     confidence: Confidence = Confidence.HIGH
     call: bool = False
     exclude: tuple[str, ...] = ()
+    items: bool = False
 
 
 @dataclass(frozen=True)
