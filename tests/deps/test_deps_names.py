@@ -114,3 +114,19 @@ def test_undeclared_imports_in_audit(tmp_path: Path, options: DepsOptions) -> No
     # no Python manifest: nothing to compare imports with
     (tmp_path / "requirements.txt").unlink()
     assert audit(tmp_path, offline).findings == ()
+
+
+def test_each_service_of_a_monorepo_has_its_own_declarations(tmp_path: Path,
+                                                              options: DepsOptions) -> None:
+    for service, dep in (("billing", "stripe==7.0.0"), ("search", "elasticsearch==8.0.0")):
+        folder = tmp_path / "services" / service
+        (folder / "requirements").mkdir(parents=True)
+        (folder / "requirements" / "base.txt").write_text(dep + "\n")
+        (folder / "main.py").write_text("import stripe\nimport elasticsearch\n")
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "tool.py").write_text("import zzzungoverned\n")
+    result = audit(tmp_path, replace(options, check_registry=False,
+                                     check_vulnerabilities=False))
+    found = sorted((f.location.path, f.location.line) for f in result.findings)
+    assert found == [("services/billing/main.py", 2), ("services/search/main.py", 1)]
+    assert "services/search/requirements/base.txt" in result.findings[1].message

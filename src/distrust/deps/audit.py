@@ -7,8 +7,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from distrust import files
 from distrust.deps import ranges
 from distrust.deps.cache import JsonCache, default_cache_dir
 from distrust.deps.db import AdvisoryDB, default_db_path
@@ -17,11 +18,10 @@ from distrust.deps.imports import (
     MAX_PY_BYTES,
     imports_of,
     project_modules,
-    project_python_files,
     undeclared,
 )
 from distrust.deps.lookalike import look_alike
-from distrust.deps.manifests import read_manifests
+from distrust.deps.manifests import MAX_MANIFEST_BYTES, manifest_kind, read_manifests
 from distrust.deps.osv import Group, entries_for, merge_aliases
 from distrust.deps.osv_api import DEFAULT_OSV_URL, OsvClient, OsvUnavailable
 from distrust.deps.registry import DEFAULT_NPM_REGISTRY, RegistryClient, resolve_index_url
@@ -69,6 +69,7 @@ class DepsOptions:
     recent_days: int = 30
     python_files: tuple[tuple[str, str], ...] | None = None
     manifests: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = ()  # gitignore-style patterns, as the scan's `exclude`
     today: date | None = None
     path_prefix: str = ""  # put before every reported path ("sub/" when the root is sub/)
 
@@ -148,7 +149,8 @@ def audit_report(root: Path, options: DepsOptions | None = None) -> DepsReport:
     """`audit`, and which checks could not be carried out."""
     options = options or DepsOptions()
     run = _Run(options, root if root.is_dir() else root.parent)
-    manifests = read_manifests(root, options.manifests)
+    manifest_paths, python_paths = _discover(root, options)
+    manifests = read_manifests(root, manifest_paths)
     prefix = options.path_prefix
     skipped = [Skipped(prefix + path, reason) for path, reason in manifests.problems]
     checkable: list[Dependency] = []
@@ -173,12 +175,30 @@ def audit_report(root: Path, options: DepsOptions | None = None) -> DepsReport:
     files_scanned = 0
     if options.check_imports:
         py_skipped, files_scanned = _imports(run, root, manifests.dependencies,
-                                             manifests.manifests)
+                                             manifests.manifests, python_paths)
     findings = tuple(sorted(run.findings, key=sort_key))
     py_skipped = [Skipped(prefix + s.path, s.reason) for s in py_skipped]
     result = ScanResult(findings, tuple(sorted(skipped + py_skipped)),
                         len(manifests.manifests) + files_scanned, tuple(run.notices))
     return DepsReport(result, tuple(run.unchecked))
+
+
+_MANIFEST_SUFFIXES = frozenset({".txt", ".toml", ".json", ".lock"})
+
+
+def _discover(root: Path, options: DepsOptions) -> tuple[list[str] | None, list[str]]:
+    """Manifests and Python files under `root`, found as the scan finds files (git's view of
+    the tree or the .gitignore files, `exclude` patterns, no virtual environments or vendored
+    folders). A root that is a file is that one manifest."""
+    if not root.is_dir():
+        return (list(options.manifests) if options.manifests is not None else None), []
+    found, _ = files.discover([root], exclude=options.exclude, max_bytes=MAX_MANIFEST_BYTES,
+                              suffixes=_MANIFEST_SUFFIXES, base=root)
+    manifests = [f.relpath for f in found if manifest_kind(PurePosixPath(f.relpath))]
+    python = [f.relpath for f in found if f.kind == "python"]
+    if options.manifests is not None:
+        manifests = list(options.manifests)
+    return manifests, python
 
 
 def _registry(run: _Run, keys: list[Key]) -> dict[Key, RegistryInfo]:
@@ -396,43 +416,77 @@ def _names(run: _Run, dep: Dependency, info: RegistryInfo | None) -> None:
                             f"{days} day(s) ago")
 
 
-def _imports(run: _Run, root: Path, deps: Sequence[Dependency], manifests: Iterable[str]
-             ) -> tuple[list[Skipped], int]:
-    python_manifests = [m for m in manifests if not m.endswith(("package.json",
-                                                                "package-lock.json"))]
-    if not python_manifests:
+def _home(manifest: str) -> str:
+    """The folder whose code a Python manifest declares dependencies for (`requirements/x.txt`
+    serves the folder above `requirements/`)."""
+    parent = PurePosixPath(manifest).parent
+    if parent.name == "requirements":
+        parent = parent.parent
+    return "" if str(parent) == "." else str(parent)
+
+
+def _governing(rel: str, homes: dict[str, list[str]]) -> str | None:
+    """The nearest folder above a file that has Python manifests."""
+    for parent in PurePosixPath(rel).parents:
+        key = "" if str(parent) == "." else str(parent)
+        if key in homes:
+            return key
+    return None
+
+
+def _imports(run: _Run, root: Path, deps: Sequence[Dependency], manifests: Iterable[str],
+             python_paths: list[str]) -> tuple[list[Skipped], int]:
+    """DEP004: each Python file's imports against the dependencies declared by the nearest
+    folder above it that has Python manifests (a monorepo's services each have their own).
+    Files that no manifest governs are not checked."""
+    homes: dict[str, list[str]] = {}
+    for manifest in manifests:
+        if not manifest.endswith(("package.json", "package-lock.json")):
+            homes.setdefault(_home(manifest), []).append(manifest)
+    if not homes:
         return [], 0
+    declared: dict[str, list[str]] = {home: [] for home in homes}
+    for dep in deps:
+        if dep.ecosystem is Ecosystem.PYPI:
+            declared.setdefault(_home(dep.manifest), []).append(dep.name)
     skipped: list[Skipped] = []
     base = root if root.is_dir() else root.parent
-    files: list[tuple[str, str]] = []
+    sources: list[tuple[str, str]] = []
     if run.options.python_files is not None:
-        files = list(run.options.python_files)
-        all_paths = [p for p, _ in files]
+        sources = list(run.options.python_files)
+        all_paths = [p for p, _ in sources]
     else:
-        all_paths = project_python_files(root)
+        all_paths = python_paths
         for rel in all_paths:
+            if _governing(rel, homes) is None:
+                continue
             path = base / rel
             try:
                 if path.stat().st_size > MAX_PY_BYTES:
                     skipped.append(Skipped(rel, f"larger than {MAX_PY_BYTES} bytes: imports not "
                                                 "checked"))
                     continue
-                files.append((rel, path.read_bytes().decode("utf-8")))
+                sources.append((rel, path.read_bytes().decode("utf-8")))
             except (OSError, UnicodeDecodeError) as err:
                 skipped.append(Skipped(rel, f"unreadable for the import check: {err}"))
     prefix = run.options.path_prefix
     project = project_modules(all_paths)
-    declared = [d.name for d in deps if d.ecosystem is Ecosystem.PYPI]
-    for rel, text in files:
+    checked = 0
+    for rel, text in sources:
+        home = _governing(rel, homes)
+        if home is None:
+            continue
+        checked += 1
         run.texts[rel] = text
         uses = imports_of(text, rel)
         if isinstance(uses, str):
             if run.options.python_files is None:
                 skipped.append(Skipped(rel, uses))
             continue
-        for use in undeclared(uses, declared, project):
+        names = homes[home]
+        shown = ", ".join(prefix + m for m in names[:3]) + ("..." if len(names) > 3 else "")
+        for use in undeclared(uses, declared.get(home, []), project):
             run.add(DEP004, rel, use.line, use.column, use.end_column, f"import:{use.module}",
                     f"'{use.module}' is imported but no declared dependency provides it "
-                    f"(declared in {', '.join(prefix + m for m in python_manifests[:3])}"
-                    f"{'...' if len(python_manifests) > 3 else ''})", use.text)
-    return skipped, len(files)
+                    f"(declared in {shown})", use.text)
+    return skipped, checked

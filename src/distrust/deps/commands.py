@@ -151,8 +151,9 @@ def run_deps(args: argparse.Namespace) -> int:
     shown = root.as_posix().rstrip("/")
     if shown not in ("", ".") and not options.path_prefix:
         options = replace(options, path_prefix=shown + "/")
-    report = audit_report(root, options)
     cfg = cli.load_config(args)
+    options = replace(options, exclude=(*options.exclude, *cfg.exclude))
+    report = audit_report(root, options)
     code = cli.finish(args, cfg, report.result, started, DEPS_RULES, [])
     if code == EXIT_OK and report.unchecked and not args.allow_unchecked:
         print("distrust: not a pass: " + "; ".join(report.unchecked)

@@ -5,15 +5,12 @@ imported."""
 from __future__ import annotations
 
 import ast
-import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata, resources
-from pathlib import Path
 
-from distrust.deps.manifests import SKIP_DIRS
 from distrust.deps.types import Ecosystem, normalise
 
 MAX_PY_BYTES = 4 * 1024 * 1024
@@ -63,31 +60,6 @@ def provides(dist: str, module: str) -> bool:
         if d.startswith(affix) and d[len(affix) :] == m:
             return True
     return d.endswith(("-py", "-python")) and d.rsplit("-", 1)[0] == m
-
-
-def project_python_files(root: Path) -> list[str]:
-    out: list[str] = []
-    if root.is_file():
-        return [root.name] if root.suffix == ".py" else []
-    stack = [root]
-    while stack:
-        folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        if any(e.name == "pyvenv.cfg" for e in entries):
-            continue
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if not entry.name.startswith(".") and entry.name not in SKIP_DIRS:
-                        stack.append(Path(entry.path))
-                elif entry.is_file(follow_symlinks=False) and entry.name.endswith(".py"):
-                    out.append(Path(entry.path).relative_to(root).as_posix())
-            except OSError:
-                continue
-    return sorted(out)
 
 
 def project_modules(paths: Iterable[str]) -> set[str]:
