@@ -747,6 +747,11 @@ class _Analyser:
             if base_path is None:
                 return
             current = env.get(base_path, CLEAN)
+            if base_path not in env and isinstance(target.value, ast.Name):
+                # An imported object (`flask.session`) stays itself once it holds entries.
+                outer = self.module.qualname(target.value)
+                if outer:
+                    current = Val(type=outer)
             if key.const is not NOCONST and _hashable(key.const):
                 entries = dict(current.entries or ())
                 if current.items is not None and isinstance(key.const, int):
@@ -770,11 +775,12 @@ class _Analyser:
         if subscript is None:
             return
         name = self.callee_name(container, env)
-        if name is None:
-            return
-        names = [f"{name}.__setitem__"]
-        sinks = list(self.idx.sinks.get(names[0], ()))
         tail = container.attr if isinstance(container, ast.Attribute) else None
+        if name is None and tail is None:
+            return
+        # `resp.headers[k] = v` on a parameter `resp` of unknown type: `*.headers.__setitem__`.
+        names = [f"{name or '*.' + (tail or '')}.__setitem__"]
+        sinks = list(self.idx.sinks.get(names[0], ())) if name else []
         if tail is not None:
             sinks.extend(self.idx.method_sinks.get(f"{tail}.__setitem__", ()))
         for sink in sinks:
@@ -959,6 +965,8 @@ class _Analyser:
             source = self._source_val(name, node, call=False)
             if source is not None:
                 return source
+            if self._excluded(name):
+                return CLEAN
         base = self.expr(node.value, env)
         if node.attr in URL_HOST_PARTS and base.parsed_from:
             # `urlparse(url).hostname`: checking it checks the host of `url`.
@@ -999,6 +1007,20 @@ class _Analyser:
                       cleared=self._host_bound(tail) if tail != name else frozenset(),
                       trace=(Step(loc, f"source: {name}"),), what=what)
         return tv.of(frozenset({label}))
+
+    def _excluded(self, name: str) -> bool:
+        """Whether `name` is a part of a source that the source excludes
+        (`flask.request.method`): clean, although what it belongs to is not."""
+        bare = name.replace("()", "")
+        candidate = bare
+        while True:
+            source = self.idx.sources.get(candidate)
+            if source is not None:
+                return any(bare == ex or bare.startswith(ex + ".") for ex in source.exclude)
+            cut = candidate.rfind(".")
+            if cut < 0:
+                return False
+            candidate = candidate[:cut]
 
     def _match_source(self, name: str, call: bool) -> Source | None:
         sources = self.idx.sources
@@ -1137,6 +1159,9 @@ class _Analyser:
             resolve = next((k.value for k in node.keywords if k.arg == "resolve_entities"), None)
             if isinstance(resolve, ast.Constant) and resolve.value is True:
                 return Val(type=f"{name}(){XXE_MARK}")
+        if name == "re.sub" and len(args) >= 3 and _drops_line_breaks(args[0].const,
+                                                                      args[1].const):
+            return tv.clear(tv.of(args[2].flat()), CRLF_KINDS)
         if name in URL_PARSERS and node.args and isinstance(node.args[0], ast.Name):
             return Val(tv.union(args), type=result_type, parsed_from=node.args[0].id)
         # Containers and other well-known methods.
@@ -1259,6 +1284,10 @@ class _Analyser:
             if added:
                 env[path] = Val(receiver.flat() | added, type=receiver.type)
             return CLEAN
+        if method == "replace" and len(args) >= 2 and args[0].const in LINE_BREAKS and \
+                isinstance(args[1].const, str | bytes) and not _has_break(args[1].const):
+            # `text.replace("\n", "")`: no line can be forged any more (`\r` alone ends none).
+            return tv.clear(tv.of(receiver.flat()), CRLF_KINDS)
         if method == "format" and isinstance(receiver.const, str) and \
                 _origin_fixed(receiver.const.partition("{")[0]):
             labels = tv.union([*args, *kwargs.values()])
@@ -1495,6 +1524,23 @@ def _lets_self_escape(node: ast.Call, self_name: str) -> bool:
 
 VIEW_RETURN = Sink("flask.view.return", "html")
 ORIGIN_KINDS = frozenset({"redirect", "url"})
+CRLF_KINDS = frozenset({"header", "log"})
+LINE_BREAKS = frozenset({"\n", "\r\n", b"\n", b"\r\n"})
+
+
+def _has_break(text: str | bytes) -> bool:
+    return ("\n" in text) if isinstance(text, str) else (b"\n" in text)
+
+
+def _drops_line_breaks(pattern: object, replacement: object) -> bool:
+    """Whether `re.sub(pattern, replacement, text)` leaves no line feed in `text`."""
+    if not isinstance(pattern, str) or not isinstance(replacement, str) or \
+            len(pattern) > 200 or "\n" in replacement or "\\" in replacement:
+        return False
+    try:
+        return re.fullmatch(pattern, "\n") is not None
+    except (re.error, RecursionError, OverflowError):
+        return False
 _ORIGIN = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#\\@]+[/?#]")
 
 
