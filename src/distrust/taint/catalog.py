@@ -33,6 +33,7 @@ SOURCES: tuple[Source, ...] = (
             "flask.request.content_length",
             "flask.request.endpoint",
             "flask.request.blueprint",
+            "flask.request.remote_addr",
         ),
     ),
     Source("quart.request", "Quart request data"),
@@ -76,6 +77,11 @@ REQUEST_TYPES = frozenset(
         "django.http.HttpRequest", "rest_framework.request.Request", "WebSocket",
     }
 )
+
+_LOGGERS = ("logging", "logging.getLogger()", "logging.root", "flask.Flask().logger",
+            "flask.current_app.logger")
+_LOG_LEVELS = ("debug", "info", "warning", "warn", "error", "critical", "exception", "fatal")
+_LOG_ARGS = (0, 1, 2, 3, 4, 5, 6, 7)
 
 _SHELL_FUNCS = ("call", "run", "Popen", "check_call", "check_output", "getoutput",
                 "getstatusoutput")
@@ -258,11 +264,12 @@ SINKS: tuple[Sink, ...] = (
     Sink("*.add_header", HEADER, args=(0, 1)),
     Sink("*.set_header", HEADER, args=(0, 1)),
     Sink("*.headers.__setitem__", HEADER, args=(0, 1)),
-    # Log lines.
-    *(Sink(f"logging.{f}", LOG, args=(0,), keywords=("msg",))
-      for f in ("debug", "info", "warning", "warn", "error", "critical", "exception", "log")),
-    *(Sink(f"logging.getLogger().{f}", LOG, args=(0,), keywords=("msg",))
-      for f in ("debug", "info", "warning", "warn", "error", "critical", "exception")),
+    # Log lines: the message and the values %-formatted into it (`log.info("user %s", name)`
+    # writes `name` as it is).
+    *(Sink(f"{logger}.{f}", LOG, args=_LOG_ARGS, keywords=("msg",))
+      for logger in _LOGGERS for f in _LOG_LEVELS),
+    *(Sink(f"{logger}.log", LOG, args=tuple(i + 1 for i in _LOG_ARGS), keywords=("msg",))
+      for logger in _LOGGERS),
     # Trust boundary: untrusted data stored in the session.
     Sink("flask.session.__setitem__", SESSION, args=(0, 1)),
     Sink("flask.session.update", SESSION),
@@ -282,7 +289,7 @@ SANITIZERS: tuple[Sanitizer, ...] = (
     Sanitizer("shlex.quote", frozenset({SHELL})),
     Sanitizer("pipes.quote", frozenset({SHELL})),
     Sanitizer("shlex.join", frozenset({SHELL})),
-    Sanitizer("html.escape", frozenset({HTML, HEADER, LOG})),
+    Sanitizer("html.escape", frozenset({HTML})),
     Sanitizer("cgi.escape", frozenset({HTML})),
     Sanitizer("markupsafe.escape", frozenset({HTML})),
     Sanitizer("markupsafe.Markup.escape", frozenset({HTML})),
