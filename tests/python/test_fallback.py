@@ -179,10 +179,7 @@ PEP695_NO_DEFAULTS = PEP695.replace(": Sized = int", ": Sized")
 
 
 def test_pep695_keeps_aliases_functions_and_classes() -> None:
-    with pytest.raises(SyntaxError) as caught:
-        _parse(PEP695)  # PEP 696 defaults: the grammar has no rule for them (documented limit)
-    assert caught.value.lineno == 5
-    tree = _parse(PEP695_NO_DEFAULTS)
+    tree = _parse(PEP695)
     alias, other, func, cls = tree.body
     assert isinstance(func, ast.FunctionDef) and func.name == "first"
     assert [a.arg for a in func.args.args] == ["items"]
@@ -209,7 +206,27 @@ def test_pep695_keeps_aliases_functions_and_classes() -> None:
 
 @pytest.mark.skipif(not NATIVE_312, reason="compares with an interpreter that reads PEP 695 itself")
 def test_pep695_matches_native_ast() -> None:
-    assert _dump(_parse(PEP695_NO_DEFAULTS)) == _dump(_native(PEP695_NO_DEFAULTS))
+    code = PEP695 if NATIVE_313 else PEP695_NO_DEFAULTS  # PEP 696 defaults came in 3.13
+    assert _dump(_parse(code)) == _dump(_native(code))
+
+
+PEP696 = """\
+def f[T: int = str, *Ts = *tuple[int, "a=b"], **P = [int]](x: T) -> T:
+    return x
+class C[T = dict[str,
+                 int]]: ...
+"""
+
+
+def test_pep696_defaults_are_read() -> None:
+    tree = _parse(PEP696)
+    func, cls = tree.body
+    assert isinstance(func, ast.FunctionDef) and [a.arg for a in func.args.args] == ["x"]
+    assert isinstance(cls, ast.ClassDef) and cls.end_lineno == 4
+    if NATIVE_313:
+        assert _dump(tree) == _dump(_native(PEP696))
+        defaults = [p.default_value for p in func.type_params]  # type: ignore[attr-defined,unused-ignore]
+        assert [ast.unparse(d) for d in defaults] == ["str", "*tuple[int, 'a=b']", "[int]"]
 
 
 def test_type_as_a_name_is_not_an_alias() -> None:

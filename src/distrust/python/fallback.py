@@ -4,21 +4,37 @@
 tree-sitter's Python grammar and translates the concrete tree into the node types of the running
 interpreter, with the positions `ast` would give (1-based lines, 0-based UTF-8 byte columns).
 
-Syntax covered: everything the interpreter itself knows, plus PEP 701 f-strings (nested quotes,
-backslashes, comments inside replacement fields), PEP 695 type parameters and `type` statements,
-PEP 758 `except A, B:` and PEP 750 t-strings. The installed grammar (tree-sitter-python 0.25)
-parses all of these; we checked each form and the tests do too. It does not parse PEP 696 type
-parameter defaults (`def f[T = int]()`): such a file gets a `SyntaxError`, which is why libcst's
-native parser was considered. We kept tree-sitter: it is already a dependency, it is fast, it
-never recurses in Python, and libcst would have added a second large native dependency and a
-second translation for one rare construct.
+Syntax covered: everything Python 3.11 knows, PEP 701 f-strings (nested quotes, backslashes and
+comments inside replacement fields), PEP 695 type parameters and `type` statements, PEP 696
+type parameter defaults, PEP 758 `except A, B:` and PEP 750 t-strings.
+
+Why tree-sitter: it is already a dependency, it is fast, it never recurses in Python, and the
+installed grammar (tree-sitter-python 0.25) reads every form above but one; we checked each, and
+the tests do too. libcst's native parser (which claims 3.0-3.14) was the alternative; it would have
+added a second large native dependency and a second, slower tree to translate. The grammar's gaps
+are handled here instead:
+
+- PEP 696 defaults (`[T = int]`) have no rule: when the first error lies in a type parameter
+  list, the defaults are blanked out (same length, so positions hold), the text is read again,
+  and each default is parsed on its own where it stood;
+- `type(x).y = v` is read as a `type` statement and `print >>f, x` as a Python 2 print
+  statement: the keyword is respelt (same length) and the text read again, then the name is
+  restored;
+- `^` and `&` have swapped precedence in the grammar: binary operator chains are rebuilt with
+  Python's precedence; `*a.b()` is read as `(*a.b)()`: the star is moved out again;
+- the closing quote of a raw string is found from the string's end, not from its end token.
 
 Where the running interpreter has no node for a construct, the closest node that keeps the data
 flow visible is produced:
 
 - `type X[T] = v` becomes `X = v` (an `ast.Assign`) before Python 3.12;
-- type parameters of functions and classes are dropped before Python 3.12;
+- type parameters of functions and classes are dropped before Python 3.12, defaults before 3.13;
 - a t-string becomes an `ast.JoinedStr` with the same interpolations before Python 3.14.
+
+Checked by the tests: for the standard library's files, the tree (positions included) dumps
+exactly like `ast.parse`'s, on 3.11 and on 3.13. Known difference: a line inside brackets that
+is dedented below its block (`(a.\n  b)` at a lower indentation) makes the grammar fail, so such
+a file is a `SyntaxError` here.
 
 The translation walks the tree with an explicit stack, so deep input cannot exhaust the Python
 stack. Constructs that the grammar accepts but no Python 3 does (Python 2 `print` and `exec`
@@ -97,11 +113,17 @@ def parse(text: str, filename: str = "<unknown>") -> ast.Module:
         raise SyntaxError("source is not valid UTF-8", (filename, 1, 1, "")) from err
     original = src
     renamed: dict[tuple[int, int], str] = {}
+    defaults: list[_Default] = []
     for _ in range(_MAX_REREADS):
         root = _parser().parse(src).root_node
         translator = _Translator(src, filename)
         if root.has_error:
             bad = _first_error(root)
+            blanked = _blank_type_defaults(src, bad)
+            if blanked is not None:
+                src = blanked[0]
+                defaults.extend(blanked[1])
+                continue
             message = "invalid syntax"
             for (line, _col), word in renamed.items():
                 if line == bad.start_point[0] + 1 and word != "type":
@@ -123,6 +145,8 @@ def parse(text: str, filename: str = "<unknown>") -> ast.Module:
             for node in ast.walk(module):
                 if isinstance(node, ast.Name):
                     node.id = renamed.get((node.lineno, node.col_offset), node.id)
+        if defaults and _TYPE_DEFAULTS:
+            _attach_defaults(module, defaults, filename)
         return module  # type: ignore[no-any-return]
     raise SyntaxError("too many ambiguous statements", (filename, 1, 1, ""))
 
@@ -1962,3 +1986,130 @@ def _point_at(src: bytes, node: Any, offset: int) -> tuple[int, int]:
     if b"\n" in between:
         return row + 1 + between.count(b"\n"), len(between) - between.rindex(b"\n") - 1
     return row + 1, col + len(between)
+
+
+@dataclass(frozen=True)
+class _Default:
+    """A PEP 696 type parameter default, blanked out of the text the grammar reads."""
+
+    param: tuple[int, int]  # line and column where its type parameter starts
+    at: tuple[int, int]  # line and column of the `=`
+    text: str
+
+
+def _blank_type_defaults(src: bytes, bad: Any) -> tuple[bytes, list[_Default]] | None:
+    """The grammar has no rule for `[T = int]`: when the first error lies in a type parameter
+    list, return the text with its defaults replaced by spaces (positions are kept)."""
+    brackets = None
+    node = bad
+    while node is not None:
+        if node.type == "type_parameter":
+            brackets = node
+        node = node.parent
+    if brackets is None:
+        return None
+    base = brackets.start_byte
+    text = src[base : brackets.end_byte]
+    if not (text.startswith(b"[") and text.endswith(b"]")):
+        return None
+    out = bytearray(src)
+    found: list[_Default] = []
+    for lo, hi in _top_level_items(text):
+        equals = _top_level_equals(text, lo, hi)
+        if equals is None:
+            continue
+        first = lo + len(text[lo:hi]) - len(text[lo:hi].lstrip())
+        default = text[equals + 1 : hi]
+        for i in range(base + equals, base + hi):
+            if out[i] != 0x0A:  # keep line breaks so that positions stay
+                out[i] = 0x20
+        found.append(
+            _Default(
+                _line_col(src, base + first),
+                _line_col(src, base + equals),
+                default.decode("utf-8"),
+            )
+        )
+    if not found:
+        return None
+    return bytes(out), found
+
+
+def _line_col(src: bytes, offset: int) -> tuple[int, int]:
+    return src.count(b"\n", 0, offset) + 1, offset - (src.rfind(b"\n", 0, offset) + 1)
+
+
+def _top_level_items(text: bytes) -> list[tuple[int, int]]:
+    """Byte ranges of the comma-separated items inside `[...]`, nested brackets skipped."""
+    items: list[tuple[int, int]] = []
+    depth = 0
+    start = 1
+    quote = 0
+    i = 1
+    while i < len(text) - 1:
+        c = text[i]
+        if quote:
+            if c == 0x5C:  # backslash
+                i += 1
+            elif c == quote:
+                quote = 0
+        elif c in b"'\"":
+            quote = c
+        elif c in b"([{":
+            depth += 1
+        elif c in b")]}":
+            depth -= 1
+        elif c == 0x2C and depth == 0:  # comma
+            items.append((start, i))
+            start = i + 1
+        i += 1
+    items.append((start, len(text) - 1))
+    return items
+
+
+def _top_level_equals(text: bytes, lo: int, hi: int) -> int | None:
+    depth = 0
+    quote = 0
+    i = lo
+    while i < hi:
+        c = text[i]
+        if quote:
+            if c == 0x5C:
+                i += 1
+            elif c == quote:
+                quote = 0
+        elif c in b"'\"":
+            quote = c
+        elif c in b"([{":
+            depth += 1
+        elif c in b")]}":
+            depth -= 1
+        elif (
+            c == 0x3D
+            and depth == 0
+            and text[i - 1 : i] not in (b"=", b"<", b">", b"!", b":")
+            and text[i + 1 : i + 2] != b"="
+        ):
+            return i
+        i += 1
+    return None
+
+
+def _attach_defaults(module: ast.Module, defaults: list[_Default], filename: str) -> None:
+    """Parse each blanked default where it stood and give it back to its type parameter."""
+    params: dict[tuple[int, int], Any] = {}
+    for node in ast.walk(module):
+        if type(node).__name__ in ("TypeVar", "ParamSpec", "TypeVarTuple"):
+            params[(node.lineno, node.col_offset)] = node  # type: ignore[attr-defined]
+    for default in defaults:
+        param = params.get(default.param)
+        if param is None:
+            continue
+        line, col = default.at
+        padded = "\n" * (line - 1) + " " * col + "[" + default.text + "]\n"
+        holder = parse(padded, filename).body[0]
+        if not (isinstance(holder, ast.Expr) and isinstance(holder.value, ast.List)):
+            raise SyntaxError("invalid type parameter default", (filename, line, col + 1, ""))
+        value = holder.value.elts[0]
+        param.default_value = value
+        param.end_lineno, param.end_col_offset = value.end_lineno, value.end_col_offset
