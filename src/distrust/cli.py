@@ -17,8 +17,8 @@ from distrust import __version__, baseline, config, fixes, scan
 from distrust.errors import DistrustError, UsageError
 from distrust.model import Confidence, Finding, Notice, RunInfo, ScanResult, Severity
 from distrust.report import FORMATS, RenderOptions, write
-from distrust.report.write import write_bytes
 from distrust.report.escape import escape_terminal
+from distrust.report.write import write_bytes
 from distrust.rules import ALL_RULES, BY_CODE
 from distrust.rules.rule import Rule
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import itertools
 import re
 import tokenize
 from collections.abc import Callable, Mapping, Sequence
@@ -80,7 +81,7 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
 
     spans = sorted(((offset(e.line, e.column), offset(e.end_line, e.end_column), e.text)
                     for e in edits), key=lambda s: (s[0], s[1]))
-    for (_, end, _), (start, _, _) in zip(spans, spans[1:], strict=False):
+    for (_, end, _), (start, _, _) in itertools.pairwise(spans):
         if start < end:
             raise FixConflict("edits overlap")
     out = text

@@ -141,7 +141,8 @@ def fingerprint(rule: str, path: str, context: str, occurrence: int = 0) -> str:
     that a finding keeps its identity when unrelated lines above it move. `occurrence`
     separates identical findings in one file."""
     normal = " ".join(context.split())
-    digest = hashlib.sha256(f"{rule}\0{path}\0{normal}\0{occurrence}".encode("utf-8", "surrogateescape")).hexdigest()
+    data = f"{rule}\0{path}\0{normal}\0{occurrence}".encode("utf-8", "surrogateescape")
+    digest = hashlib.sha256(data).hexdigest()
     return digest[:32]
 
 

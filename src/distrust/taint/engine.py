@@ -213,7 +213,7 @@ class Engine:
                 analyser.run_function()
             except RecursionError:
                 self.errors.append((fn.module.path, f"{qual}: too deeply nested to analyse"))
-            except Exception as err:  # noqa: BLE001 - our bug: reported, the run exits 2
+            except Exception as err:
                 self.failures.append((fn.module.path, fn.node.lineno,
                                       f"{qual}: {type(err).__name__}: {err}"))
             new = Summary(analyser.ret_labels(), tuple(analyser.param_sinks),
@@ -235,7 +235,7 @@ class Engine:
             analyser.run_module()
         except RecursionError:
             self.errors.append((module.path, "module body too deeply nested to analyse"))
-        except Exception as err:  # noqa: BLE001 - our bug: reported, the run exits 2
+        except Exception as err:
             self.failures.append((module.path, 1, f"<module>: {type(err).__name__}: {err}"))
         self.flows[f"{module.name}.<module>"] = analyser.flows
 
@@ -459,7 +459,7 @@ class _Analyser:
             env = self.stmt(stmt, env)
         return env
 
-    def stmt(self, node: ast.stmt, env: Env) -> Env | None:  # noqa: C901 - one dispatch
+    def stmt(self, node: ast.stmt, env: Env) -> Env | None:
         if isinstance(node, ast.Expr):
             value = node.value
             self.expr(value, env)
@@ -708,8 +708,8 @@ class _Analyser:
             env[target.id] = val
             if target.id in self.dotted:
                 prefix = target.id + "."
-                for key in [k for k in env if k.startswith(prefix)]:
-                    del env[key]
+                for stale in [k for k in env if k.startswith(prefix)]:
+                    del env[stale]
         elif isinstance(target, ast.Tuple | ast.List):
             elts = target.elts
             starred = any(isinstance(e, ast.Starred) for e in elts)
@@ -792,7 +792,7 @@ class _Analyser:
 
     # -- expressions --------------------------------------------------------------------------
 
-    def expr(self, node: ast.expr, env: Env) -> Val:  # noqa: C901 - one dispatch
+    def expr(self, node: ast.expr, env: Env) -> Val:
         if isinstance(node, ast.Constant):
             return Val(const=node.value)
         if isinstance(node, ast.Name):
@@ -873,12 +873,12 @@ class _Analyser:
         if isinstance(node, ast.Dict):
             entries: dict[object, Val] = {}
             rest: set[Label] = set()
-            for k, v in zip(node.keys, node.values, strict=True):
-                val = self.expr(v, env)
-                if k is None:
+            for key_node, value_node in zip(node.keys, node.values, strict=True):
+                val = self.expr(value_node, env)
+                if key_node is None:
                     rest.update(val.flat())
                     continue
-                key = self.expr(k, env)
+                key = self.expr(key_node, env)
                 if key.const is not NOCONST and _hashable(key.const):
                     entries[key.const] = val
                 else:
@@ -1093,9 +1093,9 @@ class _Analyser:
             self.self_escapes = True
         name = self.callee_name(func, env)
         method = func.attr if isinstance(func, ast.Attribute) else None
-        if receiver is not None and receiver.request and method:
-            if method in self.engine.spec.request_attributes:
-                return self._request_source(method, node, call=True)
+        if receiver is not None and receiver.request and method and \
+                method in self.engine.spec.request_attributes:
+            return self._request_source(method, node, call=True)
         # Sources.
         if name is not None:
             source = self._source_val(name + "()", node, call=True)
@@ -1151,7 +1151,8 @@ class _Analyser:
             path = _path(func.value)
             if path is not None and feature.rpartition(".")[2] in EXTERNAL_ENTITY_FEATURES:
                 enabled = _truth(args[1].const)
-                base = (receiver.type or "xml.sax.make_parser()").removesuffix(XXE_MARK)
+                current = receiver.type if receiver is not None else None
+                base = (current or "xml.sax.make_parser()").removesuffix(XXE_MARK)
                 env[path] = replace(receiver or CLEAN,
                                     type=base + XXE_MARK if enabled is not False else base)
             return CLEAN
@@ -1165,7 +1166,7 @@ class _Analyser:
         if name in URL_PARSERS and node.args and isinstance(node.args[0], ast.Name):
             return Val(tv.union(args), type=result_type, parsed_from=node.args[0].id)
         # Containers and other well-known methods.
-        if receiver is not None and method:
+        if receiver is not None and method and isinstance(func, ast.Attribute):
             handled = self.method_call(func, method, receiver, args, kwargs, env)
             if handled is not None:
                 return handled
@@ -1223,7 +1224,7 @@ class _Analyser:
         return None
 
     def method_call(self, func: ast.Attribute, method: str, receiver: Val, args: list[Val],
-                    kwargs: dict[str | None, Val], env: Env) -> Val | None:
+                    kwargs: dict[str, Val], env: Env) -> Val | None:
         path = _path(func.value)
         if method == "get" and len(args) >= 2 and receiver.entries is not None and \
                 all(a.const is not NOCONST and _hashable(a.const) for a in args):
@@ -1298,7 +1299,7 @@ class _Analyser:
         return None
 
     def check_sink(self, sink: Sink, name: str, node: ast.Call, args: list[Val],
-                   kwargs: dict[str | None, Val], receiver: Val | None,
+                   kwargs: dict[str, Val], receiver: Val | None,
                    splat: list[Val]) -> bool:
         """Report what reaches the sink; False when its conditions leave it disarmed."""
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
@@ -1394,7 +1395,7 @@ class _Analyser:
         return frozenset(out)
 
     def apply_summary(self, target: str, node: ast.Call, args: list[Val],
-                      kwargs: dict[str | None, Val], receiver: Val | None,
+                      kwargs: dict[str, Val], receiver: Val | None,
                       splat: list[Val], env: Env) -> Val:
         engine = self.engine
         fn = engine.project.functions[target]
@@ -1411,11 +1412,11 @@ class _Analyser:
             offset = 1
             if receiver is not None and not is_ctor:
                 bound[0] = receiver
-        for i, val in enumerate(args):
-            bound[i + offset] = val
-        for key, val in kwargs.items():
-            if key in fn.params:
-                bound[fn.params.index(key)] = val
+        for i, arg in enumerate(args):
+            bound[i + offset] = arg
+        for keyword, arg in kwargs.items():
+            if keyword in fn.params:
+                bound[fn.params.index(keyword)] = arg
         extra = tv.union(splat)
         loc = self.loc(node)
         short = target.rpartition(".")[2] if not is_ctor else target.rsplit(".", 2)[-2]
@@ -1766,7 +1767,7 @@ def _truth(value: object) -> bool | None:
         return None
     try:
         return bool(value)
-    except Exception:  # noqa: BLE001 - a constant whose truth is unknown
+    except Exception:
         return None
 
 
@@ -1798,11 +1799,11 @@ def _fold_binop(op: ast.operator, a: object, b: object) -> object:
         ast.BitAnd: "__and__", ast.BitXor: "__xor__",
     }
     method = ops.get(type(op))
-    if method is None or isinstance(a, str) and isinstance(op, ast.Mod):
+    if method is None or (isinstance(a, str) and isinstance(op, ast.Mod)):
         return NOCONST
     try:
         result = getattr(a, method)(b)
-    except Exception:  # noqa: BLE001 - folding a constant expression that fails
+    except Exception:
         return NOCONST
     return NOCONST if result is NotImplemented or not _small(result) else result
 
@@ -1837,7 +1838,7 @@ def _fold_unary(op: ast.unaryop, a: object) -> object:
             return +a
         if isinstance(op, ast.Invert) and isinstance(a, int):
             return ~a
-    except Exception:  # noqa: BLE001
+    except Exception:
         return NOCONST
     return NOCONST
 
@@ -1870,7 +1871,7 @@ def _fold_compare(left: object, ops: list[ast.cmpop], rights: list[object]) -> o
                 ok = current not in right  # type: ignore[operator]
             else:
                 return NOCONST
-        except Exception:  # noqa: BLE001
+        except Exception:
             return NOCONST
         if not ok:
             return False

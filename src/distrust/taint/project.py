@@ -190,9 +190,9 @@ def _route_path(fn: Function) -> str | None:
         if dec.func.attr not in ROUTE_METHODS or not dec.args:
             continue
         first = dec.args[0]
-        if isinstance(first, ast.Constant) and isinstance(first.value, str):
-            if first.value.startswith("/") or first.value == "":
-                return first.value
+        if isinstance(first, ast.Constant) and isinstance(first.value, str) and \
+                (first.value.startswith("/") or first.value == ""):
+            return first.value
     return None
 
 
