@@ -273,3 +273,24 @@ def test_paths_are_shown_from_where_the_user_pointed(
     assert cli.main(args) == 1
     report = json.loads(capsys.readouterr().out)
     assert [f["path"] for f in report["findings"]] == ["services/api/requirements.txt"]
+
+
+def test_audit_paths_for_a_scan(tmp_path: Path, registry: Server, options: DepsOptions,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from distrust.deps.audit import audit_paths
+
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "requirements.txt").write_text("notreal==1.0\n")
+    (tmp_path / "web" / "app.py").write_text("import zzzinvented\n")
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "requirements.txt").write_text("alsonotreal==2.0\n")
+    monkeypatch.chdir(tmp_path)
+    opts = replace(options, check_vulnerabilities=False)
+    report = audit_paths([Path("web"), Path("tools/requirements.txt"), Path("web/app.py")],
+                         opts, python_files={"web/app.py": "import zzzinvented\nimport os\n"})
+    assert [(f.rule, f.location.path) for f in report.result.findings] == [
+        ("DEP002", "tools/requirements.txt"), ("DEP004", "web/app.py"),
+        ("DEP002", "web/requirements.txt")]
+    # the same root twice reports each finding once
+    again = audit_paths([Path("web"), Path(".") / "web"], opts)
+    assert len(again.result.findings) == 2

@@ -4,8 +4,8 @@ not exist, look-alike names, yanked or new packages, and undeclared imports."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 
@@ -490,3 +490,43 @@ def _imports(run: _Run, root: Path, deps: Sequence[Dependency], manifests: Itera
                     f"'{use.module}' is imported but no declared dependency provides it "
                     f"(declared in {shown})", use.text)
     return skipped, checked
+
+
+def audit_paths(roots: Sequence[Path], options: DepsOptions | None = None, *,
+                base: Path | None = None,
+                python_files: Mapping[str, str] | None = None) -> DepsReport:
+    """`audit_report` for the roots of a scan, with paths shown relative to `base` (default:
+    the current folder) as the scan shows them. `python_files` maps base-relative paths to
+    texts the scan already read. A root that is a file counts when it is a manifest."""
+    options = options or DepsOptions()
+    shown_base = (base or Path.cwd()).resolve()
+    findings: dict[str, Finding] = {}
+    skipped: set[Skipped] = set()
+    notices: dict[str, Notice] = {}
+    unchecked: dict[str, None] = {}
+    scanned = 0
+    for root in roots:
+        folder = root if root.is_dir() else root.parent
+        if not root.is_dir() and manifest_kind(PurePosixPath(root.name)) is None:
+            continue
+        try:
+            rel = folder.resolve().relative_to(shown_base).as_posix()
+        except ValueError:
+            rel = folder.as_posix()
+        prefix = "" if rel in ("", ".") else rel.rstrip("/") + "/"
+        texts = None
+        if python_files is not None:
+            texts = tuple((path[len(prefix):], text) for path, text in python_files.items()
+                          if path.startswith(prefix))
+        report = audit_report(folder, replace(
+            options, path_prefix=prefix, python_files=texts,
+            manifests=(root.name,) if not root.is_dir() else options.manifests))
+        for finding in report.result.findings:
+            findings.setdefault(finding.fingerprint, finding)
+        skipped.update(report.result.skipped)
+        notices.update((n.message, n) for n in report.result.notices)
+        unchecked.update(dict.fromkeys(report.unchecked))
+        scanned += report.result.files_scanned
+    result = ScanResult(tuple(sorted(findings.values(), key=sort_key)), tuple(sorted(skipped)),
+                        scanned, tuple(notices.values()))
+    return DepsReport(result, tuple(unchecked))
