@@ -294,3 +294,16 @@ def test_audit_paths_for_a_scan(tmp_path: Path, registry: Server, options: DepsO
     # the same root twice reports each finding once
     again = audit_paths([Path("web"), Path(".") / "web"], opts)
     assert len(again.result.findings) == 2
+
+
+def test_known_malicious_package(tmp_path: Path, registry: Server, osv: Server,
+                                 options: DepsOptions) -> None:
+    registry.state.add_pypi("evil-helper", ["0.1"])
+    osv.state.records.append(record("MAL-2024-1234", "evil-helper",
+                                    summary="Malicious code in evil-helper (PyPI)",
+                                    events=[{"introduced": "0"}]))
+    (tmp_path / "requirements.txt").write_text("evil-helper\n")
+    result = audit(tmp_path, replace(options, check_imports=False))
+    (finding,) = result.findings
+    assert finding.rule == "DEP001" and finding.severity is Severity.CRITICAL
+    assert "malicious" in finding.message and "No fixed version" in finding.message

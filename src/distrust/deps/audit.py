@@ -344,6 +344,9 @@ def _vulnerabilities(run: _Run, dep: Dependency, advisories: list[Advisory],
         aliases = [i for i in ids if i != group.primary.id]
         summary = next((a.summary for a in group.members if a.summary), "")
         severity, label = _severity(group)
+        if any(i.startswith("MAL-") for i in ids):
+            # OSV's malicious-package records: the package itself is malware.
+            severity, label = Severity.CRITICAL, "critical (known malicious package)"
         head = f"{group.primary.id}" + (f" ({', '.join(aliases)})" if aliases else "")
         tail = (f": {summary}" if summary else "") + f". Severity: {label}. " + (
             f"Fixed in {', '.join(fixed)}." if fixed else "No fixed version is known.")
