@@ -309,14 +309,17 @@ SANITIZERS: tuple[Sanitizer, ...] = (
       for name in ("*.render", "django.shortcuts.render", "django.template.loader.render_to_string",
                    "flask.render_template")),
     Sanitizer("django.utils.http.http_date", frozenset({ALL_KINDS})),
-    Sanitizer("urllib.parse.quote", frozenset({HTML, HEADER, LOG, SHELL, PATH})),
-    Sanitizer("urllib.parse.quote_plus", frozenset({HTML, HEADER, LOG, SHELL, PATH})),
+    # Percent-encoding leaves `.` and `/` alone: `../` survives, so it does not protect paths.
+    Sanitizer("urllib.parse.quote", frozenset({HTML, HEADER, LOG, SHELL})),
+    Sanitizer("urllib.parse.quote_plus", frozenset({HTML, HEADER, LOG, SHELL})),
     Sanitizer("urllib.parse.urlencode", frozenset({HTML, HEADER, LOG})),
     Sanitizer("ldap3.utils.conv.escape_filter_chars", frozenset({LDAP})),
     Sanitizer("ldap.filter.escape_filter_chars", frozenset({LDAP})),
     Sanitizer("ldap.dn.escape_dn_chars", frozenset({LDAP})),
     Sanitizer("ldap3.utils.dn.escape_rdn", frozenset({LDAP})),
-    Sanitizer("json.dumps", frozenset({CODE, HTML, SHELL})),
+    # A JSON string is a Python string literal; in HTML `</script>` and in a shell `$(...)`
+    # survive it.
+    Sanitizer("json.dumps", frozenset({CODE})),
     Sanitizer("*.replace_crlf", frozenset({HEADER, LOG})),
     Sanitizer("defusedxml.ElementTree.fromstring", frozenset({XXE})),
     Sanitizer("django.utils.http.url_has_allowed_host_and_scheme", frozenset({REDIRECT, URL}),

@@ -490,7 +490,8 @@ class _Analyser:
                 self.returns.append(val)
                 if self.html_view:
                     body = val.items[0] if val.items else val
-                    if body.type is None:
+                    # A dict or list is sent as JSON, not HTML.
+                    if body.type is None and body.entries is None and body.items is None:
                         self.report(VIEW_RETURN, "a Flask view's return value", body, node)
             return None
         if isinstance(node, ast.Raise):
@@ -645,6 +646,9 @@ class _Analyser:
         for name in _quoted_literals(atoms):
             if name in env:
                 env[name] = tv.clear(env[name], frozenset({"code"}))
+        for name in _site_paths(atoms):
+            if name in env:
+                env[name] = tv.clear(env[name], HOST_BOUND_KINDS)
         return env
 
     def _validated(self, test: ast.expr, env: Env) -> list[tuple[str, frozenset[str]]]:
@@ -684,7 +688,7 @@ class _Analyser:
             if name in VALIDATORS or pattern in VALIDATORS:
                 kinds = frozenset({ALL_KINDS})
             elif name in PREFIX_CHECKS or pattern in PREFIX_CHECKS:
-                kinds = PREFIX_KINDS
+                kinds = _prefix_kinds(test)
             else:
                 kinds = self._predicate_kinds(name, pattern)
             if kinds is None:
@@ -1210,7 +1214,7 @@ class _Analyser:
         if name in VALIDATORS or pattern in VALIDATORS:
             kinds = frozenset({ALL_KINDS})
         elif name in PREFIX_CHECKS or pattern in PREFIX_CHECKS:
-            kinds = PREFIX_KINDS
+            kinds = _prefix_kinds(node)
         else:
             found = self._predicate_kinds(name, pattern)
             if found is None:
@@ -1323,7 +1327,10 @@ class _Analyser:
             if text in safe_values or text.rpartition(".")[2] in safe_values:
                 return False
         candidates: list[Val] = []
+        escaped = _repr_positions(node, sink) if sink.kind == "log" else frozenset()
         for pos in sink.args:
+            if pos in escaped:
+                continue
             if pos < len(node.args) and not any(isinstance(a, ast.Starred)
                                                 for a in node.args[: pos + 1]):
                 candidates.append(args[pos])
@@ -1602,6 +1609,61 @@ def _may_be_shell(program: object) -> bool:
         return True
     base = program.replace("\\", "/").rpartition("/")[2].lower().removesuffix(".exe")
     return base in SHELLS
+
+
+_CONVERSION = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([a-zA-Z%])")
+
+
+def _repr_positions(call: ast.Call, sink: Sink) -> frozenset[int]:
+    """Argument positions a logging call formats with `%r`: `repr()` keeps a newline as the
+    two characters `\\n`, so they cannot forge a log line."""
+    fmt_pos = min(sink.args) if sink.args else 0
+    if fmt_pos >= len(call.args):
+        return frozenset()
+    fmt = call.args[fmt_pos]
+    if not (isinstance(fmt, ast.Constant) and isinstance(fmt.value, str)):
+        return frozenset()
+    kinds = [k for k in _CONVERSION.findall(fmt.value) if k != "%"]
+    return frozenset(fmt_pos + 1 + i for i, k in enumerate(kinds) if k == "r")
+
+
+def _starts_with(atom: ast.expr) -> tuple[str, str] | None:
+    """(variable, prefix) for `variable.startswith("constant")`."""
+    if isinstance(atom, ast.Call) and isinstance(atom.func, ast.Attribute) and \
+            atom.func.attr == "startswith" and isinstance(atom.func.value, ast.Name) and \
+            len(atom.args) == 1 and isinstance(atom.args[0], ast.Constant) and \
+            isinstance(atom.args[0].value, str):
+        return atom.func.value.id, atom.args[0].value
+    return None
+
+
+def _site_paths(atoms: list[tuple[ast.expr, bool]]) -> set[str]:
+    """Variables known to start with `/` but not `//`: paths on this site."""
+    slash: set[str] = set()
+    not_double: set[str] = set()
+    for atom, holds in atoms:
+        found = _starts_with(atom)
+        if found is None:
+            continue
+        name, prefix = found
+        if holds and prefix == "/":
+            slash.add(name)
+        elif not holds and prefix in ("//", "/\\"):
+            not_double.add(name)
+    return slash & not_double
+
+
+def _prefix_kinds(call: ast.Call) -> frozenset[str]:
+    """What a prefix check proves. Any prefix keeps a resolved path inside its folder; for a
+    URL only a prefix that fixes the host does: `/` lets `//evil.example` through."""
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "startswith" and call.args:
+        prefixes = call.args[0].elts if isinstance(call.args[0], ast.Tuple) else [call.args[0]]
+        texts = [p.value for p in prefixes if isinstance(p, ast.Constant)]
+        if len(texts) == len(prefixes) and texts and all(
+                isinstance(t, str) and _ORIGIN.match(t) for t in texts):
+            return PREFIX_KINDS
+        return frozenset({"path"})
+    return PREFIX_KINDS
 
 
 def _holding(test: ast.expr, positive: bool) -> list[tuple[ast.expr, bool]]:
