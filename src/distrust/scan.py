@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from distrust import files
+from distrust import files, secrets
 from distrust.config import Config
 from distrust.model import Confidence, Finding, Location, Notice, ScanResult, Skipped
 from distrust.model import fingerprint as make_fingerprint
@@ -151,9 +151,12 @@ def _collector_paused() -> Iterator[None]:
 def _scan(roots: Sequence[Path], config: Config, rules: Sequence[Rule], jobs: int,
           progress: Progress | None, base: Path | None,
           overlay: Mapping[str, str] | None) -> ScanOutcome:
+    want_text = any(r.code in secrets.MASKED_RULES for r in rules)
     found, skipped = files.discover(roots, exclude=config.exclude,
-                                    max_bytes=config.max_file_size, base=base)
+                                    max_bytes=config.max_file_size, base=base,
+                                    suffixes=files.TEXT_SUFFIXES if want_text else None)
     python = [f for f in found if f.kind == "python"]
+    texts = [f for f in found if f.kind == "text"]
     pattern_rules = tuple(r for r in rules if r.check is not None)
     if overlay:
         jobs = 1
@@ -178,10 +181,17 @@ def _scan(roots: Sequence[Path], config: Config, rules: Sequence[Rule], jobs: in
         notices.extend(Notice(f"{path}: {message}") for path, message in analysis.notices)
         failures.extend(RuleFailure("taint", path, line, message)
                         for path, line, message in analysis.failures)
+    text_findings, text_skipped, texts_read = _secret_findings(texts, config, rules, overlay)
+    findings.extend(text_findings)
+    skipped.extend(text_skipped)
+    if config.secrets_allow:
+        findings = [f for f in findings if f.rule not in secrets.MASKED_RULES
+                    or not secrets.allowed(f.location.path, config.secrets_allow)]
     findings = _number_fingerprints(findings)
     findings.sort(key=_order)
     return ScanOutcome(
-        ScanResult(tuple(findings), tuple(sorted(skipped)), len(modules), tuple(notices)),
+        ScanResult(tuple(findings), tuple(sorted(skipped)), len(modules) + texts_read,
+                   tuple(notices)),
         tuple(failures),
         {f.relpath: f.path for f in python},
     )
@@ -236,6 +246,11 @@ def _pattern_finding(module: Module, rule: Rule, hit: Hit, sup: suppress.Suppres
     loc = Location(module.path, line, module.column(line, getattr(node, "col_offset", 0)),
                    end_line, module.column(end_line, getattr(node, "end_col_offset", 0) or 0))
     snippet = _snippet(module, line)
+    context = snippet + _unparse(node)
+    if rule.code in secrets.MASKED_RULES:  # the value never reaches an output or a hash
+        snippet = secrets.mask(snippet, loc.column,
+                               loc.end_column if end_line == line else len(snippet) + 1)
+        context = snippet
     justification = suppress.lookup(sup, rule.code, line, end_line)
     return Finding(
         rule=rule.code,
@@ -245,12 +260,57 @@ def _pattern_finding(module: Module, rule: Rule, hit: Hit, sup: suppress.Suppres
         confidence=hit.confidence or rule.confidence,
         location=loc,
         snippet=snippet,
-        fingerprint=make_fingerprint(rule.code, module.path, snippet + _unparse(node)),
+        fingerprint=make_fingerprint(rule.code, module.path, context),
         cwe=rule.cwe,
         suppressed=justification is not None,
         justification=justification or "",
         fix=hit.fix,
     )
+
+
+def _secret_findings(texts: list[files.SourceFile], config: Config, rules: Sequence[Rule],
+                     overlay: Mapping[str, str] | None
+                     ) -> tuple[list[Finding], list[Skipped], int]:
+    """Hard-coded secrets in the text files of the scan (`.env`, YAML, JSON, INI ...), with
+    the values masked."""
+    by_code = {r.code: r for r in rules if r.code in secrets.MASKED_RULES}
+    findings: list[Finding] = []
+    skipped: list[Skipped] = []
+    read = 0
+    for file in texts if by_code else ():
+        text = overlay[file.relpath] if overlay and file.relpath in overlay else \
+            files.read_text(file, config.max_file_size)
+        if isinstance(text, Skipped):
+            skipped.append(text)
+            continue
+        read += 1
+        hits = [h for h in secrets.scan_text(file.relpath, text, config.secrets_allow)
+                if h.rule in by_code]
+        if not hits:
+            continue
+        lines = text.splitlines()
+        sup = suppress.collect(text)
+        for hit in hits:
+            rule = by_code[hit.rule]
+            raw = lines[hit.line - 1] if hit.line <= len(lines) else ""
+            snippet = secrets.mask(raw, hit.column, hit.end_column)
+            justification = suppress.lookup(sup, rule.code, hit.line, hit.line)
+            findings.append(Finding(
+                rule=rule.code,
+                name=rule.name,
+                message=hit.message,
+                severity=rule.severity,
+                confidence=Confidence.MEDIUM if hit.kind == "JSON Web Token"
+                else rule.confidence,
+                location=Location(file.relpath, hit.line, hit.column, hit.line,
+                                  hit.end_column),
+                snippet=snippet,
+                fingerprint=make_fingerprint(rule.code, file.relpath, snippet),
+                cwe=rule.cwe,
+                suppressed=justification is not None,
+                justification=justification or "",
+            ))
+    return findings, skipped, read
 
 
 def _unparse(node: ast.AST) -> str:
