@@ -24,7 +24,14 @@ NOT_SECRET_WORDS = frozenset({"type", "ttype", "kind", "format", "method", "mode
                               "idx", "digits", "prefix", "url", "endpoint", "contents", "value",
                               "verify", "check", "is", "has", "should", "use", "enable",
                               "enabled", "allow", "require", "required", "expires", "expiry",
-                              "path", "file", "filename", "id", "pk", "label", "location"})
+                              "path", "file", "filename", "id", "pk", "label", "location",
+                              "uuid", "tenant", "issuer", "iss", "aud", "audience", "owner",
+                              "sub", "subject"})
+# Words on the way to an ALL-CAPS attribute that make it an enum member (`Token.Type.ACCESS`).
+ENUM_WORDS = frozenset({"type", "types", "kind", "kinds", "enum", "choices", "status"})
+# A comparison passed to these builds a query expression (SQLAlchemy, Django Q), not a bool.
+QUERY_CALLS = frozenset({"filter", "filter_by", "where", "having", "join", "outerjoin",
+                         "exclude", "and_", "or_", "not_", "case", "on"})
 _VALUE_METHODS = frozenset({"hexdigest", "digest", "decode", "encode", "lower", "upper", "strip",
                             "rstrip", "lstrip", "get"})
 # The last attribute names a property of a secret, not the secret (`token.type`).
@@ -111,8 +118,10 @@ def _trivial(expr: ast.AST, module: Module) -> bool:
         return True
     if isinstance(expr, ast.UnaryOp) and isinstance(expr.operand, ast.Constant):
         return True
-    if isinstance(expr, ast.Tuple | ast.List | ast.Set | ast.Dict) and not getattr(
-            expr, "elts", getattr(expr, "keys", None)):
+    if isinstance(expr, ast.Tuple | ast.List | ast.Set) and all(
+            isinstance(e, ast.Constant) for e in expr.elts):
+        return True
+    if isinstance(expr, ast.Dict) and not expr.keys:
         return True
     if isinstance(expr, ast.Call):
         func = expr.func
@@ -134,6 +143,8 @@ def _trivial(expr: ast.AST, module: Module) -> bool:
     identifier = expr.attr if isinstance(expr, ast.Attribute) else (
         expr.id if isinstance(expr, ast.Name) else None)
     if identifier is not None and names.is_constant_name(identifier):
+        if isinstance(expr, ast.Attribute) and names.expr_words(expr.value) & ENUM_WORDS:
+            return True
         found = set(names.words(identifier))
         return not (found & {"key", "secret", "token", "apikey", "password"}) or bool(
             found & NOT_SECRET_WORDS)
@@ -156,8 +167,15 @@ def check_compare(node: ast.AST, module: Module) -> Iterator[Hit]:
         found = names.expr_words(side)
         if names.is_password(found) and not names.is_hashed(found):
             return
-    if isinstance(context.parent(node, module), ast.Assert):
+    up = context.parent(node, module)
+    if isinstance(up, ast.Assert):
         return
+    if isinstance(up, ast.Call) and node in up.args:
+        func = up.func
+        name = func.attr if isinstance(func, ast.Attribute) else (
+            func.id if isinstance(func, ast.Name) else "")
+        if name in QUERY_CALLS:
+            return
     function = context.enclosing_function(node, module)
     if function is not None and function.name in _SKIP_FUNCTIONS:
         return

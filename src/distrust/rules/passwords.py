@@ -27,6 +27,7 @@ WEAK_PASSLIB = frozenset(f"passlib.hash.{name}" for name in (
     "mysql323", "mysql41", "postgres_md5", "oracle10", "msdcc", "msdcc2"))
 WERKZEUG_HASH = "werkzeug.security.generate_password_hash"
 MIN_PBKDF2_ITERATIONS = 100_000
+SIGNATURE_WORDS = frozenset({"sig", "signature", "signed", "sign", "mac", "hmac", "checksum"})
 
 
 def _fast_constructor(call: ast.Call, module: Module) -> bool:
@@ -101,10 +102,13 @@ def check_password_hash(node: ast.AST, module: Module) -> Iterator[Hit]:
     data = names.expr_words(hashed) - {"salt"}  # salt + password is still a password
     if any(w in names.HIGH_ENTROPY_WORDS for w in data):
         return
-    if names.is_password(data):
+    destination = context.destination_words(node, module)
+    if destination & SIGNATURE_WORDS:
+        return  # a signature over a secret (CRY006's), not a stored password
+    if names.is_user_password(data):
         yield Hit(node)
         return
-    if names.is_password(context.destination_words(node, module)):
+    if names.is_password(destination):
         yield Hit(node, confidence=Confidence.MEDIUM)
         return
     function = context.enclosing_function(node, module)
@@ -192,6 +196,10 @@ INPUT_WORDS = frozenset({"input", "form", "request", "given", "provided", "suppl
                          "typed", "attempt", "candidate", "submitted", "args", "json", "body",
                          "params", "payload", "confirm", "confirmation", "repeat", "again",
                          "retype", "login", "req", "incoming", "plain", "plaintext", "raw"})
+# `UserCreate(password=...)`, `LoginForm(...)`: input to validate, not a stored record.
+INPUT_SCHEMA_WORDS = frozenset({"create", "update", "in", "input", "schema", "form", "request",
+                                "serializer", "login", "register", "registration", "signup",
+                                "payload", "dto", "data", "params", "credentials", "auth"})
 MODEL_BASES = frozenset({"Model", "Base", "DeclarativeBase", "Document", "SQLModel",
                          "AbstractUser", "AbstractBaseUser", "EmbeddedDocument", "Entity"})
 ENTITY_WORDS = frozenset({"user", "users", "account", "accounts", "member", "customer",
@@ -370,7 +378,8 @@ def _check_call(node: ast.Call, module: Module) -> Iterator[Hit]:
                                         "text; store a slow salted hash instead")
                 return
         return
-    entity = bool(set(names.words(name)) & ENTITY_WORDS) and name[:1].isupper()
+    entity = bool(set(names.words(name)) & ENTITY_WORDS) and name[:1].isupper() and not (
+        set(names.words(name)) & INPUT_SCHEMA_WORDS)
     store = name in STORE_METHODS and isinstance(func, ast.Attribute) and (
         name not in ("create", "update", "update_or_create", "get_or_create", "add", "set",
                      "values")
