@@ -64,3 +64,19 @@ def test_aliases_merge_into_one_group() -> None:
     assert set(merged.ids) == {"GHSA-aaaa-bbbb-cccc", "CVE-2024-1", "PYSEC-2024-1",
                                "OSV-2024-9"}
     assert all(g.primary.id != "PYSEC-2024-3" for g in groups)
+
+
+def test_compact_form_round_trips() -> None:
+    from distrust.deps.osv import from_compact, to_compact
+
+    adv = parse_record(record("GHSA-1111-2222-3333", "demo", aliases=["CVE-2024-9"],
+                              summary="s", severity="LOW", versions=["1.0"], ranges=[
+                                  {"type": "ECOSYSTEM", "events": [{"introduced": "0"},
+                                                                   {"last_affected": "1.2"}]},
+                                  {"type": "SEMVER", "events": [{"introduced": "2.0.0"},
+                                                                {"limit": "3.0.0"}]}]))
+    assert from_compact(to_compact(adv)) == adv
+    with pytest.raises(InvalidRecord):
+        from_compact({"not": "a list"})
+    with pytest.raises(InvalidRecord):
+        from_compact([1, 2, 3])

@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from distrust.deps.http import USER_AGENT, FetchError, redact, split_credentials
-from distrust.deps.osv import InvalidRecord, parse_record
+from distrust.deps.osv import InvalidRecord, from_compact, parse_record, to_compact
 from distrust.deps.types import Advisory, normalise
 from distrust.errors import DepsError
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 DEFAULT_ARCHIVE_URL = "https://osv-vulnerabilities.storage.googleapis.com/{ecosystem}/all.zip"
 ECOSYSTEMS = ("PyPI", "npm")
 
@@ -110,7 +110,7 @@ class AdvisoryDB:
         out = []
         for (text,) in rows:
             try:
-                out.append(parse_record(json.loads(text)))
+                out.append(from_compact(json.loads(text)))
             except (ValueError, InvalidRecord):
                 continue
         return out
@@ -194,7 +194,7 @@ def read_archive(path: Path, limits: Limits, report: ImportReport,
             report.records += 1
             if on_record is not None:
                 on_record(report.records)
-            yield advisory, json.dumps(raw, separators=(",", ":"), sort_keys=True)
+            yield advisory, json.dumps(to_compact(advisory), separators=(",", ":"))
 
 
 def download(url: str, folder: Path, limits: Limits) -> Path:

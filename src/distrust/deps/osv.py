@@ -236,3 +236,34 @@ def merge_aliases(advisories: Iterable[Advisory]) -> list[Group]:
         out.append(Group(members[0], tuple(members)))
     out.sort(key=lambda g: g.primary.id)
     return out
+
+
+def to_compact(advisory: Advisory) -> list[Any]:
+    """An advisory as a small JSON value (what the local database stores: records are
+    checked once, at import)."""
+    return [
+        advisory.id, advisory.modified, list(advisory.aliases), advisory.summary,
+        advisory.severity, advisory.withdrawn, list(advisory.references),
+        [[a.ecosystem, a.name, list(a.versions),
+          [[r.type, [[e.introduced, e.fixed, e.last_affected, e.limit] for e in r.events]]
+           for r in a.ranges]]
+         for a in advisory.affected],
+    ]
+
+
+def from_compact(data: Any) -> Advisory:
+    """The inverse of `to_compact`; InvalidRecord when the value is not one."""
+    try:
+        rid, modified, aliases, summary, severity, withdrawn, refs, affected = data
+        entries = tuple(
+            Affected(str(eco), str(name),
+                     tuple(Range(str(kind),
+                                 tuple(Event(*(None if v is None else str(v) for v in event))
+                                       for event in events))
+                           for kind, events in ranges),
+                     tuple(map(str, versions)))
+            for eco, name, versions, ranges in affected)
+        return Advisory(str(rid), tuple(map(str, aliases)), str(summary), str(severity),
+                        str(modified), str(withdrawn), entries, tuple(map(str, refs)))
+    except (TypeError, ValueError) as err:
+        raise InvalidRecord(f"not a stored advisory: {err}") from None
