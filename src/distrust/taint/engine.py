@@ -812,14 +812,14 @@ class _Analyser:
         if isinstance(node, ast.JoinedStr):
             parts = [self.expr(v, env) for v in node.values]
             labels = tv.union(parts)
-            if labels and _origin_fixed(_const_prefix(node.values, parts)):
-                return tv.clear(tv.of(labels), ORIGIN_KINDS)
+            if _origin_fixed(_const_prefix(node.values, parts)) or (parts and parts[0].site):
+                return Val(tv.clear(tv.of(labels), ORIGIN_KINDS).labels, site=True)
             return tv.of(labels)
         if isinstance(node, ast.FormattedValue):
             inner = self.expr(node.value, env)
             if node.format_spec is not None:
                 self.expr(node.format_spec, env)
-            return tv.of(inner.flat())
+            return Val(inner.flat(), site=inner.site and node.conversion == -1)
         if isinstance(node, ast.BinOp):
             left = self.expr(node.left, env)
             right = self.expr(node.right, env)
@@ -827,12 +827,14 @@ class _Analyser:
             if isinstance(node.op, ast.Add) and left.items is not None and \
                     right.items is not None:
                 return Val(left.labels | right.labels, items=left.items + right.items)
-            if isinstance(node.op, ast.Add | ast.Mod) and isinstance(left.const, str) and \
-                    right.tainted and _origin_fixed(left.const.partition("%")[0]
-                                                    if isinstance(node.op, ast.Mod)
-                                                    else left.const):
-                # "https://api.example.com/" + user: the user chooses a path, not a host.
-                return Val(tv.clear(right, ORIGIN_KINDS).flat(), const=const)
+            if isinstance(node.op, ast.Add | ast.Mod) and (left.site or (
+                    isinstance(left.const, str) and _origin_fixed(
+                        left.const.partition("%")[0] if isinstance(node.op, ast.Mod)
+                        else left.const))):
+                # "https://api.example.com/" + user, reverse("view") + "?q=" + user: the user
+                # chooses a path or a query, not a host.
+                return Val(left.flat() | tv.clear(right, ORIGIN_KINDS).flat(), const=const,
+                           site=True)
             if isinstance(node.op, ast.Add | ast.Mod) and left.type in MARKUP_TYPES:
                 # Markup escapes what is added to it or formatted into it.
                 escaped = tv.clear(right, frozenset({HTML_KIND}))
@@ -1146,7 +1148,10 @@ class _Analyser:
                 labels |= receiver.flat()
             val = tv.clear(tv.of(labels), kinds)
             guard = self._guard_of(node, name, method)
-            return Val(val.labels, type=result_type, guard=guard)
+            # What a redirect sanitizer returns (`reverse()`, `url_for()`) is a place on this
+            # site, and stays one whatever is appended.
+            return Val(val.labels, type=result_type, guard=guard,
+                       site=REDIRECT_KIND in kinds)
         guard = self._guard_of(node, name, method)
         if guard is not None:
             return Val(type=result_type, guard=guard)
@@ -1293,10 +1298,11 @@ class _Analyser:
                 isinstance(args[1].const, str | bytes) and not _has_break(args[1].const):
             # `text.replace("\n", "")`: no line can be forged any more (`\r` alone ends none).
             return tv.clear(tv.of(receiver.flat()), CRLF_KINDS)
-        if method == "format" and isinstance(receiver.const, str) and \
-                _origin_fixed(receiver.const.partition("{")[0]):
+        if method == "format" and isinstance(receiver.const, str) and (
+                _origin_fixed(receiver.const.partition("{")[0]) or (
+                    receiver.const.startswith(("{}", "{0}")) and args and args[0].site)):
             labels = tv.union([*args, *kwargs.values()])
-            return tv.clear(tv.of(labels), ORIGIN_KINDS) if labels else CLEAN
+            return Val(tv.clear(tv.of(labels), ORIGIN_KINDS).labels, site=True)
         if method == "join" and len(args) == 1:
             # `sep.join(parts)`; `os.path.join(a, b, ...)` takes every argument.
             return tv.of(receiver.flat() | args[0].flat())
@@ -1532,6 +1538,7 @@ def _lets_self_escape(node: ast.Call, self_name: str) -> bool:
 
 VIEW_RETURN = Sink("flask.view.return", "html")
 ORIGIN_KINDS = frozenset({"redirect", "url"})
+REDIRECT_KIND = "redirect"
 CRLF_KINDS = frozenset({"header", "log"})
 LINE_BREAKS = frozenset({"\n", "\r\n", b"\n", b"\r\n"})
 

@@ -54,6 +54,7 @@ class Val:
     request: bool = False
     guard: tuple[str, frozenset[str]] | None = None
     parsed_from: str | None = None
+    site: bool = False
 
     def flat(self) -> Labels:
         if self.items is None and self.entries is None:
