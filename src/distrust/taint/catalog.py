@@ -322,6 +322,10 @@ SANITIZERS: tuple[Sanitizer, ...] = (
     Sanitizer("json.dumps", frozenset({CODE})),
     Sanitizer("*.replace_crlf", frozenset({HEADER, LOG})),
     Sanitizer("defusedxml.ElementTree.fromstring", frozenset({XXE})),
+    # URLs built from our own routes: whatever the arguments, the target is this site.
+    *(Sanitizer(name, frozenset({REDIRECT, URL}))
+      for name in ("django.urls.reverse", "django.urls.reverse_lazy", "django.shortcuts.reverse",
+                   "django.core.urlresolvers.reverse", "flask.url_for")),
     Sanitizer("django.utils.http.url_has_allowed_host_and_scheme", frozenset({REDIRECT, URL}),
               predicate=True),
     Sanitizer("django.utils.http.is_safe_url", frozenset({REDIRECT, URL}), predicate=True),
