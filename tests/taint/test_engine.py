@@ -383,6 +383,26 @@ def a():
 """}, "RED001", "SSRF001")
 
 
+def test_urls_of_our_own_routes_stay_on_this_site(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    check(tmp_path, monkeypatch, {"views.py": """\
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+
+
+def article(request, slug):
+    q = request.GET.get("q", "")
+    if q:
+        return redirect(reverse("search") + "?q=" + q)
+    if request.GET.get("page"):
+        return redirect("{}?page={}".format(reverse("list"), request.GET["page"]))
+    if request.GET.get("next"):
+        return HttpResponseRedirect(request.GET["next"])  # flagged
+    return HttpResponseRedirect(reverse("article", args=[slug]))
+"""}, "RED001")
+
+
 def test_module_globals_keep_their_type(tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     check(tmp_path, monkeypatch, {"app.py": """\
