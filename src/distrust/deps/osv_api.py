@@ -11,11 +11,12 @@ from typing import Any
 
 from distrust.deps.cache import JsonCache
 from distrust.deps.http import FetchError, fetch
-from distrust.deps.osv import InvalidRecord, parse_record
+from distrust.deps.osv import InvalidRecord, from_compact, parse_record, to_compact
 from distrust.deps.types import Advisory, normalise
 
 DEFAULT_OSV_URL = "https://api.osv.dev"
 BATCH = 1000
+CACHE_FORMAT = "2"  # part of every cache key: entries of an older format are not read
 MAX_PAGES = 20
 
 
@@ -86,11 +87,11 @@ class OsvClient:
         return found
 
     def _record(self, ident: str, modified: str) -> Advisory | None:
-        cache_key = f"{ident}|{modified}"
+        cache_key = f"{CACHE_FORMAT}|{ident}|{modified}"
         cached = self.records.get(cache_key, ignore_age=True)
         if cached is not None:
             try:
-                return parse_record(cached)
+                return from_compact(cached)
             except InvalidRecord:
                 pass
         if self.offline:
@@ -109,7 +110,7 @@ class OsvClient:
         except (ValueError, InvalidRecord) as err:
             raise OsvUnavailable(f"{self.base}/v1/vulns/{ident}: invalid record ({err})"
                                  ) from None
-        self.records.put(cache_key, data)
+        self.records.put(cache_key, to_compact(advisory))  # checked once, stored compact
         return advisory
 
     def advisories(self, packages: Iterable[tuple[str, str]]
