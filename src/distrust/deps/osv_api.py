@@ -116,32 +116,35 @@ class OsvClient:
     def advisories(self, packages: Iterable[tuple[str, str]]
                    ) -> dict[tuple[str, str], list[Advisory]]:
         """Records for each (ecosystem, name); raises OsvUnavailable when the API cannot
-        answer for all of them (offline: when the cache cannot)."""
+        answer for all of them (offline: when the cache cannot). Within the cache lifetime a
+        package's records come from one cache entry and no request is made."""
         wanted = sorted({(e, normalise(e, n)) for e, n in packages})
-        ids: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        out: dict[tuple[str, str], list[Advisory]] = {}
         missing: list[tuple[str, str]] = []
         for key in wanted:
-            cached = self.queries.get(f"{key[0]}|{key[1]}", ignore_age=self.offline)
-            if isinstance(cached, list):
-                ids[key] = [(str(i), str(m)) for i, m in cached]
-            else:
+            bundle = self.queries.get(self._bundle_key(key), ignore_age=self.offline)
+            try:
+                if not isinstance(bundle, list):
+                    raise InvalidRecord("no bundle")
+                out[key] = [from_compact(item) for item in bundle]
+            except InvalidRecord:
                 missing.append(key)
-        if missing:
-            if self.offline:
-                raise OsvUnavailable(f"offline, and {len(missing)} packages have no cached "
-                                     "OSV answer")
-            fresh = self._query_ids(missing)
-            for key, value in fresh.items():
-                self.queries.put(f"{key[0]}|{key[1]}", [list(v) for v in value])
-            ids.update(fresh)
+        if not missing:
+            return out
+        if self.offline:
+            raise OsvUnavailable(f"offline, and {len(missing)} packages have no cached OSV "
+                                 "answer")
+        ids = self._query_ids(missing)
         unique = sorted({v for value in ids.values() for v in value})
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             records = dict(zip(unique, pool.map(lambda v: self._record(*v), unique),
                                strict=True))
-        out: dict[tuple[str, str], list[Advisory]] = {}
         for key, value in ids.items():
-            advisories = [records[v] for v in value]
-            if any(a is None for a in advisories):
-                raise OsvUnavailable("offline, and some OSV records are not cached")
-            out[key] = [a for a in advisories if a is not None]
+            advisories = [a for a in (records[v] for v in value) if a is not None]
+            self.queries.put(self._bundle_key(key), [to_compact(a) for a in advisories])
+            out[key] = advisories
         return out
+
+    @staticmethod
+    def _bundle_key(key: tuple[str, str]) -> str:
+        return f"{CACHE_FORMAT}|bundle|{key[0]}|{key[1]}"
