@@ -40,7 +40,7 @@ class SecretFormat:
 
 
 # Boundaries: a format must not be the middle of a longer token (base64 blobs, hashes).
-_B = r"(?<![A-Za-z0-9_+/=-])"
+_B = r"(?<![A-Za-z0-9_+/-])"
 _E = r"(?![A-Za-z0-9_+/=-])"
 
 FORMATS: tuple[SecretFormat, ...] = (
@@ -344,7 +344,8 @@ class SecretHit:
 _ASSIGN = re.compile(
     r"""^\s*(?:export\s+|set\s+|-\s+)?["']?(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)["']?\s*"""
     r"""(?::|=|:=|=>)\s*(?P<value>.*?)\s*,?\s*$""")
-_QUOTED = re.compile(r"""^(?P<q>["'])(?P<inner>.*)(?P=q)$""")
+_QUOTED = re.compile(
+    r"""^(?P<q>["'])(?P<inner>(?:\\.|(?!(?P=q)).)*)(?P=q)\s*,?\s*(?:(?:#|;|//).*)?$""")
 
 
 def allowed(relpath: str, globs: tuple[str, ...]) -> bool:
