@@ -174,7 +174,10 @@ def looks_secret(value: str, kind: str, name: str = "") -> bool:
     if _PATH_OR_URL.match(v) or v.startswith(("-", "@")):
         return False
     if kind == "signing-key":
-        # Any real-looking literal signs sessions: even "supersecretkey" or a phrase.
+        # Any real-looking literal signs sessions: even "supersecretkey" or a phrase, but not
+        # a description of one ("a signing key", "secret key goes here").
+        if any(ch.isspace() for ch in v) and set(name_words(v)) & set(name_words(name)):
+            return False
         return len(v) >= 8 and not _looks_like_sentence(v)
     if any(ch.isspace() for ch in v):
         return False
