@@ -5,12 +5,17 @@ from __future__ import annotations
 from distrust.rules import (
     authz,
     compare,
+    config_rules,
     crypto,
+    files_rules,
     injection,
     jwt_verify,
+    logs_rules,
+    massassign,
     passwords,
     races,
     randomness,
+    secrets_rules,
     transport,
 )
 from distrust.rules.rule import Rule
@@ -18,7 +23,8 @@ from distrust.rules.rule import Rule
 ALL_RULES: tuple[Rule, ...] = (
     *injection.RULES, *authz.RULES, *races.RULES,
     *passwords.RULES, *crypto.RULES, *compare.RULES, *jwt_verify.RULES, *transport.RULES,
-    *randomness.RULES,
+    *randomness.RULES, *secrets_rules.RULES, *logs_rules.RULES, *config_rules.RULES,
+    *files_rules.RULES, *massassign.RULES,
 )
 
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
