@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import os
+import random
 import sys
 import sysconfig
 import textwrap
@@ -387,3 +388,39 @@ def test_match_statement_matches_native() -> None:
             pass
     """
     assert _dump(_parse(code)) == _dump(_native(code))
+
+
+def test_mutated_snippets_never_crash_and_agree_when_ast_accepts() -> None:
+    """Hostile input: cut and spliced standard library text. The fallback returns a tree or
+    raises `SyntaxError` (never an internal error); when `ast.parse` accepts the text, both
+    trees are identical."""
+    rng = random.Random(20251125)
+    files = sorted(p for p in STDLIB.glob("*.py"))
+    tokens = ["(", ")", "[", "]", "{", "}", ":", ",", "=", 'f"{', '"', "\\", "\n", "    "]
+    tokens += ["lambda", "def", "*", "**", "match", "case", "type", "print", "@", "t'{x}'", "#"]
+    agreed = 0
+    for _ in range(400):
+        lines = rng.choice(files).read_text(encoding="utf-8").split("\n")
+        start = rng.randrange(len(lines))
+        text = "\n".join(lines[start : start + rng.randrange(1, 30)])
+        for _ in range(rng.randrange(1, 4)):
+            at = rng.randrange(len(text) + 1)
+            if rng.random() < 0.5:
+                text = text[:at] + rng.choice(tokens) + text[at:]
+            else:
+                text = text[:at] + text[at + rng.randrange(1, 10) :]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                expected: str | None = _dump(ast.parse(text))
+        except (SyntaxError, ValueError):
+            expected = None
+        try:
+            got = _dump(fallback.parse(text, "mutant.py"))
+        except SyntaxError as err:
+            assert "in the fallback parser" not in str(err), text
+            continue
+        if expected is not None:
+            assert got == expected, text
+            agreed += 1
+    assert agreed >= 10

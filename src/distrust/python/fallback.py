@@ -132,6 +132,12 @@ def parse(text: str, filename: str = "<unknown>") -> ast.Module:
             translator.fail(message, bad, "missing token" if bad.is_missing else None)
         try:
             module = translator.run(root)
+        except (IndexError, KeyError, ValueError, TypeError, AttributeError, StopIteration) as err:
+            # A tree the grammar accepted but that no Python reads: hostile input must not crash.
+            raise SyntaxError(
+                f"invalid syntax ({type(err).__name__} in the fallback parser)",
+                (filename, 1, 1, ""),
+            ) from err
         except _Reread as again:
             # The grammar read a name as a Python 2 keyword or as the soft keyword `type`:
             # read the text again with that one name spelt differently, and restore it after.
@@ -610,6 +616,8 @@ class _Translator:
 
     def b_block(self, node: Any, kids: list[Kid]) -> Any:
         body = _Body(_values(kids))
+        if not body:
+            return self.fail("expected an indented block", node)
         for kid in reversed(kids):
             if kid[0] == ";":
                 end = kid[3].end_point
@@ -738,7 +746,7 @@ class _Translator:
         operands: list[tuple[ast.expr, Pos]] = []
         ops: list[str] = []
         for kid in kids:
-            if kid[1] == "operator":
+            if kid[1] == "operator" or kid[0] == "|":
                 ops.append(kid[0])
             elif isinstance(kid[2], _Chain):
                 operands.extend(kid[2].operands)
@@ -746,13 +754,13 @@ class _Translator:
             elif kid[2] is not None:
                 operands.append((self.expr(kid), _pos(kid[3])))
         parent = node.parent
-        if parent is not None and parent.type == "binary_operator":
+        if parent is not None and parent.type == "type":
+            parent = parent.parent
+        if parent is not None and parent.type in ("binary_operator", "union_type"):
             return _Chain(operands, ops)
         return _precedence(operands, ops)
 
-    def b_union_type(self, node: Any, kids: list[Kid]) -> Any:
-        left, right = self.exprs(kids)
-        return _at(ast.BinOp(left=left, op=ast.BitOr(), right=right), _pos(node))
+    b_union_type = b_binary_operator
 
     def b_unary_operator(self, node: Any, kids: list[Kid]) -> Any:
         op = _UNARY[_field(kids, "operator")[0]]()
@@ -1317,7 +1325,13 @@ class _Translator:
         values = [k for k in kids if k[2] is not None]
         if values[0][0] == "case_pattern":
             name = self.name(values[-1])
-            return _at(ast.MatchAs(pattern=values[0][2], name=name), _pos(node))
+            inner = values[0][2]
+            if isinstance(inner, _KeywordPattern):  # `k=p as x` is `k=(p as x)`
+                pos = _span(_npos(inner.pattern), _pos(node))
+                return _KeywordPattern(
+                    inner.name, _at(ast.MatchAs(pattern=inner.pattern, name=name), pos)
+                )
+            return _at(ast.MatchAs(pattern=inner, name=name), _pos(node))
         return _As(values[0], values[-1][2], _pos(node))
 
     def b_with_item(self, node: Any, kids: list[Kid]) -> Any:
@@ -1472,10 +1486,12 @@ class _Translator:
             return "**", self.arg(value.value, None), None
         return self.fail("invalid parameter", node)  # type: ignore[no-any-return]
 
-    def arg(self, name: Any, annotation: ast.expr | None) -> ast.arg:
+    def arg(self, name: Any, annotation: ast.expr | None, annotation_node: Any = None) -> ast.arg:
         if not isinstance(name, ast.Name):
             return self.fail_at("invalid parameter", name.lineno - 1, name.col_offset)  # type: ignore[no-any-return]
-        pos = _npos(name) if annotation is None else _span(_npos(name), _npos(annotation))
+        pos = _npos(name)
+        if annotation_node is not None:
+            pos = _span(pos, _pos(annotation_node))
         return _at(ast.arg(arg=name.id, annotation=annotation, type_comment=None), pos)
 
     def b_default_parameter(self, node: Any, kids: list[Kid]) -> Any:
@@ -1483,15 +1499,18 @@ class _Translator:
         return "", self.arg(name, None), self.expr(_field(kids, "value"))
 
     def b_typed_parameter(self, node: Any, kids: list[Kid]) -> Any:
-        annotation = self.expr(_field(kids, "type"))
+        type_kid = _field(kids, "type")
+        annotation = self.expr(type_kid)
         target = next(k for k in kids if k[2] is not None)
         kind, arg, _ = self.param(target)
-        return kind, self.arg(_name_of(arg), annotation), None
+        return kind, self.arg(_name_of(arg), annotation, type_kid[3]), None
 
     def b_typed_default_parameter(self, node: Any, kids: list[Kid]) -> Any:
         name = _field(kids, "name")[2]
-        annotation = self.expr(_field(kids, "type"))
-        return "", self.arg(name, annotation), self.expr(_field(kids, "value"))
+        type_kid = _field(kids, "type")
+        annotation = self.expr(type_kid)
+        value = self.expr(_field(kids, "value"))
+        return "", self.arg(name, annotation, type_kid[3]), value
 
     def b_list_splat_pattern(self, node: Any, kids: list[Kid]) -> Any:
         return _at(ast.Starred(value=self.exprs(kids)[0], ctx=_LOAD), _pos(node))
