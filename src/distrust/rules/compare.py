@@ -44,6 +44,17 @@ NOT_SECRET_ATTRS = frozenset({"type", "kind", "name", "id", "algorithm", "alg", 
                               "digest_size", "block_size", "digestmod", "digest_method", "path"})
 _TRIVIAL_CALLS = frozenset({"len", "type", "id", "bool", "int", "isinstance", "hash", "repr",
                             "getattr", "callable", "ord", "sorted", "list", "set", "tuple"})
+# Where a compared value comes from: received with the request, stored or configured on the
+# server, or computed as a digest. A compare of two values of unknown origin is bookkeeping
+# (is this the token I just issued?), not a check of a guess.
+PROVENANCE_WORDS = frozenset({
+    "request", "req", "headers", "header", "hdr", "args", "form", "params", "query", "cookies",
+    "cookie", "json", "provided", "received", "given", "supplied", "submitted", "incoming",
+    "candidate", "presented", "expected", "stored", "computed", "calculated", "valid",
+    "correct", "actual", "real", "saved", "known", "configured", "settings", "config",
+    "environ", "session", "user", "account", "db", "record", "row", "client"})
+DIGEST_CALL_WORDS = frozenset({"hash", "hmac", "digest", "hexdigest", "sign", "signature",
+                               "crypt", "hashpw", "mac"})
 _SKIP_FUNCTIONS = frozenset({"__eq__", "__ne__", "__hash__", "__lt__", "__le__", "__gt__",
                              "__ge__", "__contains__"})
 
@@ -110,6 +121,27 @@ def _class_constant(expr: ast.AST, module: Module) -> bool:
     return False
 
 
+def _provenance(expr: ast.AST, module: Module) -> bool:
+    if names.expr_words(expr) & PROVENANCE_WORDS:
+        return True
+    for sub in ast.walk(expr):
+        if isinstance(sub, ast.Call):
+            qual = context.qualname(module, sub.func) or ""
+            if qual.startswith(("hmac.", "hashlib.")):
+                return True
+            func = sub.func
+            name = func.attr if isinstance(func, ast.Attribute) else (
+                func.id if isinstance(func, ast.Name) else "")
+            if set(names.words(name)) & DIGEST_CALL_WORDS:
+                return True
+        identifier = sub.attr if isinstance(sub, ast.Attribute) else (
+            sub.id if isinstance(sub, ast.Name) else None)
+        if identifier is not None and names.is_constant_name(identifier) and _secret(
+                sub, module):
+            return True
+    return False
+
+
 def _trivial(expr: ast.AST, module: Module) -> bool:
     if isinstance(expr, ast.Constant):
         return True
@@ -161,6 +193,8 @@ def check_compare(node: ast.AST, module: Module) -> Iterator[Hit]:
     if _trivial(left, module) or _trivial(right, module):
         return
     if not (_secret(left, module) or _secret(right, module)):
+        return
+    if not (_provenance(left, module) or _provenance(right, module)):
         return
     # A password compared with a password is AUTH001's (plain text), not a digest compare.
     for side in (left, right):
