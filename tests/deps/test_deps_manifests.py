@@ -248,3 +248,24 @@ def test_discovery_skips_vendored_and_hidden(tmp_path: Path) -> None:
     _write(tmp_path, "svc/requirements-prod.txt", "d==1\n")
     _write(tmp_path, "notes.txt", "e==1\n")
     assert discover(tmp_path) == ["requirements.txt", "svc/requirements-prod.txt"]
+
+
+def test_hostile_manifests_are_skipped_not_fatal(tmp_path: Path) -> None:
+    _write(tmp_path, "package.json", "[" * 100_000 + "]" * 100_000)
+    _write(tmp_path, "pyproject.toml", "x = " + "[" * 50_000 + "]" * 50_000 + "\n")
+    _write(tmp_path, "package-lock.json", json.dumps({"packages": {"node_modules/a": 5,
+                                                                  "": None}}))
+    _write(tmp_path, "uv.lock", '[[package]]\nname = 5\n[[package]]\nversion = "1"\n')
+    _write(tmp_path, "requirements.txt", "\x00\x01weird==1\nok-pkg==1.0\n" + "\\\n" * 1000)
+    result = read_manifests(tmp_path)
+    reasons = dict(result.problems)
+    assert "package.json" in reasons and "pyproject.toml" in reasons
+    assert [d.name for d in result.dependencies] == ["ok-pkg"]
+
+
+def test_requirements_include_depth_is_bounded(tmp_path: Path) -> None:
+    for i in range(30):
+        _write(tmp_path, f"requirements-{i}.txt", f"-r requirements-{i + 1}.txt\npkg{i}==1\n")
+    result = read_manifests(tmp_path, ["requirements-0.txt"])
+    assert any("nested too deeply" in reason for _, reason in result.problems)
+    assert len(result.dependencies) == 17
