@@ -117,6 +117,10 @@ def _filter_fix(module: Module, call: ast.Call) -> Fix | None:
     if close < 1 or close > len(text) or text[close - 1] != ")":
         return None
     before = text[: close - 1].rstrip()
+    previous = end_line
+    while not before and previous > call.lineno:  # `)` alone on its line
+        previous -= 1
+        before = module.line_text(previous).split("#", 1)[0].rstrip()
     if call.args or call.keywords:
         insert = " filter=\"data\"" if before.endswith(",") else ", filter=\"data\""
     else:
