@@ -20,6 +20,7 @@ from distrust.deps.cache import JsonCache
 from distrust.deps.guard import Install, Verdict, check_install, parse_install, split_shell
 from distrust.deps.rules import DEPS_RULES
 from distrust.errors import ConfigError, DepsError, UsageError
+from distrust.report.escape import escape_terminal
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -268,7 +269,7 @@ def run_db_update(args: argparse.Namespace) -> int:
             print(f"  {len(report.ignored_names)} member(s) ignored (path parts or not JSON): "
                   + ", ".join(repr(n) for n in report.ignored_names[:5]), file=sys.stderr)
         for member, reason in report.invalid[:20]:
-            print(f"  skipped {member!r}: {reason}", file=sys.stderr)
+            print(f"  skipped {member!r}: {escape_terminal(reason)}", file=sys.stderr)
         if len(report.invalid) > 20:
             print(f"  ... and {len(report.invalid) - 20} more invalid records", file=sys.stderr)
     for ecosystem, listed in names.items():
@@ -331,11 +332,12 @@ def run_guard(args: argparse.Namespace) -> int:
                          "(pip install, uv add, uv pip install, poetry add, npm install)")
     verdict = _verdict(install, args)
     for warning in verdict.warnings:
-        print(f"distrust guard: warning: {warning}", file=sys.stderr)
+        print(f"distrust guard: warning: {escape_terminal(warning)}", file=sys.stderr)
     if verdict.refuse:
-        print(f"distrust guard: refused to run `{' '.join(argv)}`:", file=sys.stderr)
+        print(f"distrust guard: refused to run `{escape_terminal(' '.join(argv))}`:",
+              file=sys.stderr)
         for reason in verdict.reasons:
-            print(f"  - {reason}", file=sys.stderr)
+            print(f"  - {escape_terminal(reason)}", file=sys.stderr)
         return EXIT_FINDINGS
     if args.check_only:
         print(f"distrust guard: {len(install.requests)} package(s) checked", file=sys.stderr)
