@@ -162,3 +162,19 @@ def test_shell_parsing() -> None:
     assert parse_install(["pip", "download", "x"]) is None
     scoped = parse_install(["npm", "add", "@types/node@18", "-D", "github:u/r"])
     assert scoped is not None and [r.name for r in scoped.requests] == ["@types/node"]
+
+
+def test_guard_uses_the_project_configuration(tmp_path: Path, registry: Server) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        f'[tool.distrust.deps]\nindex-url = "{registry.url}/simple/"\ntimeout = 2\n')
+    bin_dir, log = _fake_installer(tmp_path, "pip")
+    done = _distrust(["guard", "--", "pip", "install", "flask-jwt-authlib-helper"],
+                     _env(tmp_path, bin_dir), cwd=project)
+    assert done.returncode == 1 and "does not exist" in done.stderr
+    assert registry.state.count("GET /simple/flask-jwt-authlib-helper") == 1
+    assert not log.exists()
+    (project / "pyproject.toml").write_text('[tool.distrust.deps]\nindex_url = "x"\n')
+    bad = _distrust(["guard", "--", "pip", "install", "x"], _env(tmp_path, bin_dir), cwd=project)
+    assert bad.returncode == 2 and "unknown key" in bad.stderr

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from distrust import config
 from distrust.deps import db as advisory_db
 from distrust.deps.audit import DepsOptions, audit, audit_report
 from distrust.deps.cache import JsonCache
@@ -311,12 +312,22 @@ def add_guard_parser(subparsers: Subparsers) -> None:
     p.set_defaults(func=run_guard)
 
 
-def _verdict(install: Install, args: argparse.Namespace) -> Verdict:
-    options = _options(args)
+def _project_table(start: Path) -> tuple[Mapping[str, Any], str]:
+    """The `[tool.distrust.deps]` table of the project around `start`, if any."""
+    path = config.find(start)
+    if path is None:
+        return {}, ""
+    return config.load(path).deps, f"{path} [deps]"
+
+
+def _verdict(install: Install, args: argparse.Namespace, start: Path | None = None) -> Verdict:
+    table, source = _project_table(start or Path.cwd())
+    options = _options(args, table, source or "[tool.distrust.deps]")
+    if args.timeout is None and "timeout" not in table:
+        options = replace(options, timeout=5.0)  # an installer waits for this: keep it short
     cache = JsonCache(options.resolved_cache_dir() / "registry", options.cache_ttl)
     return check_install(install, cache, index_url=options.index_url,
-                         npm_registry=getattr(args, "npm_registry", None),
-                         timeout=options.timeout if args.timeout else 5.0,
+                         npm_registry=options.npm_registry, timeout=options.timeout,
                          offline=options.offline, strict=getattr(args, "strict", False))
 
 
@@ -397,7 +408,7 @@ def hook_decision(event: Any, args: argparse.Namespace) -> dict[str, Any] | None
     cwd = Path(where) if isinstance(where, str) and Path(where).is_dir() else None
     reasons: list[str] = []
     for install in installs_in(command, cwd=cwd):
-        verdict = _verdict(install, args)
+        verdict = _verdict(install, args, cwd)
         reasons.extend(verdict.reasons)
     if not reasons:
         return None
