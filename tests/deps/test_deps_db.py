@@ -222,6 +222,16 @@ def test_killed_update_process_leaves_previous_database(imported: Path, tmp_path
         assert database.advisories("PyPI", "pkg1") == []
     finally:
         database.close()
+    # the killed update left its new file; the next update removes it once it is old
+    (left,) = [p for p in imported.parent.iterdir() if p.name.endswith(".new")]
+    os.utime(left, (time.time() - 2 * db.STALE_SECONDS,) * 2)
+    db.update(imported, [db.Source("PyPI", str(archive), is_file=True)])
+    assert not left.exists()
+    database = db.AdvisoryDB(imported)
+    try:
+        assert len(database.advisories("PyPI", "pkg1")) == 1
+    finally:
+        database.close()
 
 
 def test_download_from_server_and_cut_download(osv: Server, tmp_path: Path) -> None:

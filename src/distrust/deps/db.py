@@ -254,6 +254,7 @@ def update(db_path: Path, sources: list[Source], limits: Limits | None = None,
     `sources`, then move it into place atomically."""
     limits = limits or Limits()
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(db_path)
     fd, tmp_name = tempfile.mkstemp(dir=db_path.parent, prefix=f".{db_path.name}.", suffix=".new")
     os.close(fd)
     tmp = Path(tmp_name)
@@ -299,6 +300,22 @@ def update(db_path: Path, sources: list[Source], limits: Limits | None = None,
         for path in downloads:
             path.unlink(missing_ok=True)
     return reports
+
+
+STALE_SECONDS = 24 * 3600
+
+
+def _remove_stale(db_path: Path) -> None:
+    """Files a killed update left behind (a new database or a download never moved into
+    place), once they are a day old: a younger one may belong to an update still running."""
+    now = time.time()
+    for pattern in (f".{db_path.name}.*.new", ".download-*.zip"):
+        for path in db_path.parent.glob(pattern):
+            try:
+                if now - path.stat().st_mtime > STALE_SECONDS:
+                    path.unlink()
+            except OSError:
+                continue
 
 
 def _copy_previous(db_path: Path, conn: sqlite3.Connection) -> None:
