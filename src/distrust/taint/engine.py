@@ -49,6 +49,9 @@ URL_PARSERS = frozenset({"urllib.parse.urlparse", "urllib.parse.urlsplit", "urlp
 URL_HOST_PARTS = frozenset({"netloc", "hostname"})
 EXTERNAL_ENTITY_FEATURES = frozenset({"feature_external_ges", "feature_external_pes"})
 XXE_MARK = ":external-entities"
+AUTOESCAPE_OFF = ":autoescape-off"
+JINJA_ESCAPING = frozenset({"jinja2.Environment", "jinja2.Template"})
+ANY_KEYWORD = "*"
 MUTATING = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "put",
                       "push", "appendleft", "extendleft", "write", "writelines"})
 CLEAN_RESULT_METHODS = frozenset({"execute", "executemany", "executescript", "fetchone",
@@ -1099,6 +1102,11 @@ class _Analyser:
             self.self_escapes = True
         name = self.callee_name(func, env)
         method = func.attr if isinstance(func, ast.Attribute) else None
+        if method and receiver is not None and receiver.type and \
+                isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+            # `make_client().get(url)`, `Template(src).render(...)`: what the inner call
+            # returned says more than its spelling.
+            name = f"{receiver.type}.{method}"
         if receiver is not None and receiver.request and method and \
                 method in self.engine.spec.request_attributes:
             return self._request_source(method, node, call=True)
@@ -1165,6 +1173,11 @@ class _Analyser:
                 env[path] = replace(receiver or CLEAN,
                                     type=base + XXE_MARK if enabled is not False else base)
             return CLEAN
+        if name in JINJA_ESCAPING:
+            # Jinja2 escapes nothing unless told to: mark the environments that do not.
+            given = next((k.value for k in node.keywords if k.arg == "autoescape"), None)
+            if given is None or (isinstance(given, ast.Constant) and not given.value):
+                return Val(tv.union(args), type=f"{name}(){AUTOESCAPE_OFF}")
         if name == "lxml.etree.XMLParser":
             resolve = next((k.value for k in node.keywords if k.arg == "resolve_entities"), None)
             if isinstance(resolve, ast.Constant) and resolve.value is True:
@@ -1345,6 +1358,8 @@ class _Analyser:
         for kw in sink.keywords:
             if kw in kwargs:
                 candidates.append(kwargs[kw])
+            elif kw == ANY_KEYWORD:
+                candidates.extend(v for k, v in kwargs.items() if k is not None)
         if splat and sink.keywords:
             candidates.extend(splat)
         if sink.receiver and receiver is not None:

@@ -33,7 +33,8 @@ class Source:
 @dataclass(frozen=True)
 class Sink:
     """A call where tainted data of kind `kind` is dangerous. `args` are the positional indexes
-    and `keywords` the keyword names that are dangerous. `program=True` means a list argument is
+    and `keywords` the keyword names that are dangerous (`*`: every keyword, as in
+    `template.render(name=...)`). `program=True` means a list argument is
     dangerous only in its first item (the program to run). `when_keyword` makes the sink
     conditional on a keyword argument being truthy (`shell=True`); `unless_keyword` disarms it
     when a keyword is present with a safe value (`Loader=SafeLoader`, `weights_only=True`).
