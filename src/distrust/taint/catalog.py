@@ -220,6 +220,13 @@ SINKS: tuple[Sink, ...] = (
     Sink("aiohttp.web.Response", HTML, args=(), keywords=("text", "body")),
     Sink("jinja2.Template", HTML),
     Sink("jinja2.Environment().from_string", HTML),
+    # Jinja2 without autoescape inserts values as they are (the engine marks such objects).
+    Sink("jinja2.Environment():autoescape-off.from_string", HTML),
+    *(Sink(f"{template}.{f}", HTML, args=(0,), keywords=("*",))
+      for template in ("jinja2.Template():autoescape-off",
+                       "jinja2.Environment():autoescape-off.from_string()",
+                       "jinja2.Environment():autoescape-off.get_template()")
+      for f in ("render", "render_async", "stream", "generate")),
     # Redirects.
     Sink("flask.redirect", REDIRECT, keywords=("location",)),
     Sink("werkzeug.utils.redirect", REDIRECT, keywords=("location",)),
