@@ -356,6 +356,29 @@ def c():
 """}, "XSS001")
 
 
+def test_jinja2_without_autoescape_renders_values_as_html(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    check(tmp_path, monkeypatch, {"app.py": """\
+from flask import Flask, request
+from jinja2 import Environment, Template, select_autoescape
+
+app = Flask(__name__)
+raw = Environment()
+escaping = Environment(autoescape=select_autoescape())
+
+
+@app.route("/a")
+def a():
+    name = request.args["name"]
+    one = raw.from_string("<p>{{ n }}</p>").render(n=name)  # flagged
+    two = escaping.from_string("<p>{{ n }}</p>").render(n=name)
+    three = Template("<p>{{ n }}</p>", autoescape=True).render(n=name)
+    four = Template("<p>{{ n }}</p>").render({"n": name})  # flagged
+    five = raw.from_string(name)  # flagged
+    return one + two + three + four + str(five)
+"""}, "XSS001")
+
+
 def test_a_constant_scheme_and_host_fix_where_a_url_goes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     check(tmp_path, monkeypatch, {"app.py": FLASK_DB + """
