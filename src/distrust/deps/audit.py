@@ -223,7 +223,9 @@ def _registry(run: _Run, keys: list[Key]) -> dict[Key, RegistryInfo]:
         run.notices.append(Notice(
             f"could not ask the {ecosystem.value} registry {where} about {len(failed)} "
             f"package(s) ({names}{more}): {failed[0].error}. Their existence, yanked state and "
-            "age were NOT checked."))
+            "age were NOT checked."
+            + (" Offline, `distrust db update --names-from ECOSYSTEM=FILE` lets the local "
+               "database answer whether a package exists." if options.offline else "")))
         if not options.offline:
             run.unchecked.append(f"the {ecosystem.value} registry could not be asked about "
                                  f"{len(failed)} package(s)")
