@@ -198,3 +198,40 @@ def test_fixture_has_at_least_as_many_safe_look_alikes(code: str) -> None:
 def test_every_family_rule_is_in_the_catalogue() -> None:
     for rule in FAMILY:
         assert BY_CODE[rule.code] is rule
+
+
+ODD_CODE = '''
+import hashlib, hmac, jwt, random, ssl, requests
+from Crypto.Cipher import AES
+password = "x" + "y" * 3
+hashlib.md5(*args)
+hashlib.new(*args, **kwargs)
+jwt.decode(**options)
+jwt.decode(*parts)
+AES.new(*keys)
+requests.get(url, **{"verify": False})
+(lambda pwd: hashlib.sha1(pwd).hexdigest())(password)
+token = [random.choice(s) for s in (yield_ := range(3))]
+if (token := random.random()) == (secret := api_key):
+    pass
+x = y = z = random.randint(1, 2)
+a, b = random.random(), password == user.password
+user.password, other = password, 1
+match password:
+    case {"password": pwd} if pwd == user.password:
+        pass
+class Broken(metaclass=random.choice):
+    password = random.random()
+async def f():
+    async with session.get(u, ssl=False) as r:
+        return [hashlib.md5(p) async for p in r]
+DEEP = ''' + "(" * 80 + "password" + ")" * 80 + '''
+hashlib.sha256(''' + " + ".join(["password"] * 600) + ''')
+'''
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_odd_code_does_not_break_the_rules(code: str, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    ast.parse(ODD_CODE)
+    run_rule(code, ODD_CODE, tmp_path, monkeypatch)  # asserts no rule failure

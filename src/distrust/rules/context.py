@@ -7,6 +7,7 @@ file share them) with an explicit stack."""
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -25,6 +26,16 @@ class Tables:
 
 
 _last: list[Tables] = []
+_LOCAL_IMPORT = re.compile(r"^[ \t]+(?:import|from)[ \t]", re.MULTILINE)
+_local_flag: list[tuple[ast.AST, bool]] = []
+
+
+def _has_local_imports(module: Module) -> bool:
+    if _local_flag and _local_flag[0][0] is module.tree:
+        return _local_flag[0][1]
+    flag = _LOCAL_IMPORT.search(module.text) is not None
+    _local_flag[:] = [(module.tree, flag)]
+    return flag
 
 
 def tables(module: Module) -> Tables:
@@ -117,7 +128,7 @@ def qualname(module: Module, expr: ast.AST) -> str | None:
     base = expr
     while isinstance(base, ast.Attribute | ast.Call):
         base = base.value if isinstance(base, ast.Attribute) else base.func
-    if not isinstance(base, ast.Name):
+    if not isinstance(base, ast.Name) or not _has_local_imports(module):
         return None
     local = tables(module).local_imports
     if not local:
