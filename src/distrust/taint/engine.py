@@ -160,7 +160,9 @@ class Engine:
         triggers = _triggers(self.spec)
         pending = [q for q, fn in functions.items() if _is_root(fn, triggers)]
         returners: set[str] = set()
-        called_by: dict[str, list[str]] | None = None
+        by_module: dict[str, list[str]] = {}
+        for qual, fn in functions.items():
+            by_module.setdefault(fn.module.path, []).append(qual)
         while pending:
             for qual in pending:
                 self.summary(qual)
@@ -171,9 +173,7 @@ class Engine:
                                                 for lab in summary.ret):
                     continue
                 returners.add(qual)
-                if called_by is None:
-                    called_by = _callers_by_name(functions)
-                pending.extend(q for q in called_by.get(qual.rpartition(".")[2], ())
+                pending.extend(q for q in self._callers_of(qual.rpartition(".")[2], by_module)
                                if q not in self.summaries)
         for module in self.project.modules:
             if any(word in module.text for word in triggers):
@@ -181,6 +181,18 @@ class Engine:
         out: list[Flow] = []
         for flows in self.flows.values():
             out.extend(flows)
+        return out
+
+    def _callers_of(self, name: str, by_module: dict[str, list[str]]) -> list[str]:
+        """The functions whose text calls something named `name`."""
+        pattern = re.compile(rf"\b{re.escape(name)}\s*\(")
+        out: list[str] = []
+        for module in self.project.modules:
+            if name not in module.text or not pattern.search(module.text):
+                continue
+            functions = self.project.functions
+            out.extend(q for q in by_module.get(module.path, ())
+                       if pattern.search(_text(functions[q])))
         return out
 
     def is_called(self, name: str) -> bool:
@@ -323,13 +335,6 @@ def _text(fn: Function) -> str:
 _CALLED_NAME = re.compile(r"(?<!def )(?<!class )\b(\w+)\s*\(")
 
 
-def _callers_by_name(functions: dict[str, Function]) -> dict[str, list[str]]:
-    """Name → the functions whose text calls something of that name."""
-    out: dict[str, list[str]] = {}
-    for qual, fn in functions.items():
-        for name in set(_CALLED_NAME.findall(_text(fn))):
-            out.setdefault(name, []).append(qual)
-    return out
 
 
 def _is_root(fn: Function, triggers: tuple[str, ...]) -> bool:
