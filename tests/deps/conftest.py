@@ -32,5 +32,5 @@ def options(tmp_path: Path, registry: Server, osv: Server, monkeypatch: pytest.M
         osv_url=osv.url,
         cache_dir=tmp_path / "cache",
         db_path=tmp_path / "cache" / "advisories.sqlite3",
-        timeout=2.0,
+        timeout=10.0,  # generous: the machine may be busy; failures are not timeouts
     )

@@ -249,7 +249,7 @@ def test_cli_unchecked_run_is_not_a_pass(tmp_path: Path, registry: Server, osv: 
     (tmp_path / "requirements.txt").write_text("somepkg==1.0\n")
     monkeypatch.chdir(tmp_path)
     args = ["deps", ".", "--index-url", str(options.index_url), "--osv-url", options.osv_url,
-            "--cache-dir", str(options.cache_dir), "--timeout", "2"]
+            "--cache-dir", str(options.cache_dir), "--timeout", "10"]
     assert cli.main(args) == 2
     assert "not a pass" in capsys.readouterr().err
     assert cli.main([*args, "--allow-unchecked"]) == 0

@@ -44,7 +44,7 @@ def _distrust(args: list[str], env: dict[str, str], stdin: str | None = None,
 
 def _registry_args(registry: Server) -> list[str]:
     return ["--index-url", f"{registry.url}/simple/", "--npm-registry", f"{registry.url}/npm/",
-            "--timeout", "2"]
+            "--timeout", "10"]
 
 
 def test_guard_refuses_missing_and_look_alike(tmp_path: Path, registry: Server) -> None:
@@ -168,7 +168,7 @@ def test_guard_uses_the_project_configuration(tmp_path: Path, registry: Server) 
     project = tmp_path / "project"
     project.mkdir()
     (project / "pyproject.toml").write_text(
-        f'[tool.distrust.deps]\nindex-url = "{registry.url}/simple/"\ntimeout = 2\n')
+        f'[tool.distrust.deps]\nindex-url = "{registry.url}/simple/"\ntimeout = 10\n')
     bin_dir, log = _fake_installer(tmp_path, "pip")
     done = _distrust(["guard", "--", "pip", "install", "flask-jwt-authlib-helper"],
                      _env(tmp_path, bin_dir), cwd=project)

@@ -13,7 +13,7 @@ from distrust.deps.osv_api import OsvClient, OsvUnavailable
 
 def _client(osv: Server, tmp_path: Path, offline: bool = False) -> OsvClient:
     return OsvClient(osv.url, JsonCache(tmp_path / "rec", float("inf")),
-                     JsonCache(tmp_path / "q", 3600), timeout=2.0, offline=offline)
+                     JsonCache(tmp_path / "q", 3600), timeout=10.0, offline=offline)
 
 
 def _fill(osv: Server) -> None:
@@ -58,7 +58,7 @@ def test_changed_record_is_fetched_again(osv: Server, tmp_path: Path) -> None:
     osv.state.records[0] = record("PYSEC-1", "demo", events=[{"introduced": "0"}],
                                   summary="new", modified="2024-09-01T00:00:00Z")
     fresh = OsvClient(osv.url, JsonCache(tmp_path / "rec", float("inf")),
-                      JsonCache(tmp_path / "q2", 3600), timeout=2.0)
+                      JsonCache(tmp_path / "q2", 3600), timeout=10.0)
     assert fresh.advisories([("PyPI", "demo")])[("PyPI", "demo")][0].summary == "new"
 
 

@@ -14,9 +14,11 @@ from distrust.deps.registry import DEFAULT_PYPI_INDEX, RegistryClient, resolve_i
 from distrust.deps.types import Ecosystem
 
 
-def _client(registry: Server, tmp_path: Path, **kw: object) -> RegistryClient:
+def _client(registry: Server, tmp_path: Path, timeout: float = 10.0, **kw: object
+            ) -> RegistryClient:
     return RegistryClient(JsonCache(tmp_path / "reg", 3600), pypi_index=f"{registry.url}/simple",
-                          npm_registry=f"{registry.url}/npm/", timeout=1.0, **kw)  # type: ignore[arg-type]
+                          npm_registry=f"{registry.url}/npm/", timeout=timeout,
+                          **kw)  # type: ignore[arg-type]
 
 
 def test_pypi_project_page(registry: Server, tmp_path: Path) -> None:
@@ -48,19 +50,19 @@ def test_missing_package_is_false(registry: Server, tmp_path: Path) -> None:
      "invalid JSON"),
     (Behaviour(body=b'["a list"]', content_type="application/vnd.pypi.simple.v1+json"),
      "unknown shape"),
-    (Behaviour(delay=3.0, body=b"{}"), "timed out"),
-    (Behaviour(drip=0.25, body=b'{"files": []}' + b" " * 80), "no complete answer"),
+    (Behaviour(delay=6.0, body=b"{}"), "timed out"),
+    (Behaviour(drip=0.5, body=b'{"files": []}' + b" " * 80), "no complete answer"),
 ])
 def test_failures_are_unknown_not_a_pass(registry: Server, tmp_path: Path,
                                          behaviour: Behaviour, words: str) -> None:
     registry.state.pypi["flaky"] = behaviour
-    client = _client(registry, tmp_path)
+    client = _client(registry, tmp_path, timeout=2.0)
     info = client.lookup(Ecosystem.PYPI, "flaky")
     assert info.exists is None
     assert words in info.error
     # failures are not cached: the next run asks again
     registry.state.add_pypi("flaky", ["1.0"])
-    assert client.lookup(Ecosystem.PYPI, "flaky").exists is True
+    assert _client(registry, tmp_path).lookup(Ecosystem.PYPI, "flaky").exists is True
 
 
 def test_unreachable_registry(tmp_path: Path) -> None:
