@@ -4,7 +4,6 @@ requirements (reported as not checkable)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -132,5 +131,3 @@ def _name_from_target(target: str) -> str:
         return egg.group(1)
     return target.rstrip("/").rsplit("/", 1)[-1] or target
 
-
-ReadFile = Callable[[str], str | None]
