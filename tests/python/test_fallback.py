@@ -424,3 +424,41 @@ def test_mutated_snippets_never_crash_and_agree_when_ast_accepts() -> None:
             assert got == expected, text
             agreed += 1
     assert agreed >= 10
+
+
+EDGE_CASES = [
+    "with (open(a) as f, open(b) as g):\n    pass\nwith (a, b):\n    pass\n",
+    "with (a, b) as c:\n    pass\nwith (a):\n    pass\n",
+    "def f():\n    with (yield):\n        return *a, b\n",
+    "del (a), [b], c.d, e[1]\nfor x in *a, *b:\n    pass\n",
+    "a[b:c, ...]\na[()]\na[:]\na[::]\na[1:2:3]\na[*b]\n",
+    "async def f():\n    [x async for x in y]\n    await z\n"
+    "    async with a as b, c:\n        pass\n",
+    "x = Rb'a' BR'b' rb'c'\ny = U'x'\nz = u'x' 'y'\nw = 'y' u'x'\nv = r'\\\\' r'a\\'b'\n",
+    "f'{x!a}' f'{x:{y}{z}}' f'{x!r:^{w}.{p}}' f'{{}}{x}{{' f'a{{b}}c'\n",
+    "f'''\n{x}\n  {y!r}\n'''\nx = f'{a}{b}' f''\nx = f'' ''\nx = '' f'{a}'\n",
+    "x = f'{x=!s:>10}' f'{x = }' f'{ x = !r}' f'{x:=^10}' f'{x:=10}' rf'\\d{x}\\n'\n",
+    "x = '\\x41\\101\\u0041\\U00000041\\N{LATIN SMALL LETTER A}\\q'\ny = b'\\x41\\101\\q\\u0041'\n",
+    "class A(B, *c, d=1, **e):\n    pass\n@a.b[c](d)\ndef f(a, b=1, /, c=2, *, d, e=3, **f): ...\n",
+    "x: int\ny: 'str' = 1\n(z): int = 2\na.b: int\nc[0]: int = 3\n",
+    "import a.b.c as d, e\nfrom ... import f\nfrom .g.h import (i, j as k)\n",
+    "x = not a and b or c and not d\nx = a if b else c if d else e\nx = -a ** -b\ny = ~a + +b\n",
+    "x = a < b <= c != d is not e not in f\nx = 1 ^ 2 & 3 | 4 << 5 ^ 6 & 7\n",
+    "x = 0o17 + 0b11 + 0xFf + 1_000 + 1.5e-3 + 3j + 1E5J + .5 + 5.\nx = 'a' \\\n    'b'\n",
+    "if a:\n    x = 1; y = 2;\nelif b:\n    pass\nelse:\n    z = 3\n",
+    "try:\n    pass\nexcept* (A, B) as e:\n    pass\nelse:\n    pass\nfinally:\n    pass\n",
+    "match x:\n    case {1: _, 'a': [1, 2, *rest]}:\n        pass\n    case -1.5 | -2j | 1-2j:\n"
+    "        pass\n    case A.B.C | str() as s:\n        pass\n"
+    "    case K(a=str() as b):\n        pass\n",
+    "def f(a: (int) = 1, *b: str, **c: (dict)) -> 'x': ...\n",
+    "x = 'é' + f'ü{y}'\n# ünïcode comment\nz = [\n    1,  # one\n    2,\n]\n",
+    "type(self).x = 1\nprint >>f, 'x'\nmatch = re.match(p, s)\ncase = 1\ntype = 2\n",
+]
+
+
+@pytest.mark.parametrize("code", EDGE_CASES)
+def test_edge_cases_match_native(code: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = _dump(ast.parse(code))
+    assert _dump(fallback.parse(code, "edge.py")) == expected

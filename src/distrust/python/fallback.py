@@ -115,8 +115,10 @@ def parse(text: str, filename: str = "<unknown>") -> ast.Module:
     renamed: dict[tuple[int, int], str] = {}
     defaults: list[_Default] = []
     for _ in range(_MAX_REREADS):
+        # The tree comes from the text as amended below (never longer or shorter), the text of
+        # names, strings and numbers from the original.
         root = _parser().parse(src).root_node
-        translator = _Translator(src, filename)
+        translator = _Translator(original, filename)
         if root.has_error:
             bad = _first_error(root)
             blanked = _blank_type_defaults(src, bad)
@@ -124,11 +126,14 @@ def parse(text: str, filename: str = "<unknown>") -> ast.Module:
                 src = blanked[0]
                 defaults.extend(blanked[1])
                 continue
+            fill = _format_spec_fill(src, bad)
+            if fill is not None:
+                src = fill
+                continue
             message = "invalid syntax"
             for (line, _col), word in renamed.items():
                 if line == bad.start_point[0] + 1 and word != "type":
                     message = f"Missing parentheses in call to '{word}'"
-            translator.src = original
             translator.fail(message, bad, "missing token" if bad.is_missing else None)
         try:
             module = translator.run(root)
@@ -140,17 +145,13 @@ def parse(text: str, filename: str = "<unknown>") -> ast.Module:
             ) from err
         except _Reread as again:
             # The grammar read a name as a Python 2 keyword or as the soft keyword `type`:
-            # read the text again with that one name spelt differently, and restore it after.
+            # read the text again with that one name spelt differently.
             word = again.node.type
             start = again.node.start_byte
             src = src[:start] + _RESPELT[word] + src[start + len(word) :]
             point = again.node.start_point
             renamed[(point[0] + 1, point[1])] = word
             continue
-        if renamed:
-            for node in ast.walk(module):
-                if isinstance(node, ast.Name):
-                    node.id = renamed.get((node.lineno, node.col_offset), node.id)
         if defaults and _TYPE_DEFAULTS:
             _attach_defaults(module, defaults, filename)
         return module  # type: ignore[no-any-return]
@@ -166,6 +167,27 @@ class _Reread(Exception):
     def __init__(self, node: Any) -> None:
         super().__init__(node.type)
         self.node = node
+
+
+def _format_spec_fill(src: bytes, bad: Any) -> bytes | None:
+    """`f"{x:=^10}"` (fill `=`, centred) is read by the grammar as a broken `x := ...`. Put
+    another fill character in its place so that the grammar sees a format spec; the spec's
+    text is then taken from the original."""
+    node = bad
+    while node is not None:
+        parent = node.parent
+        if (
+            node.type == "named_expression"
+            and parent is not None
+            and parent.type in ("interpolation", "format_expression")
+        ):
+            name = node.child_by_field_name("name")
+            at = src.find(b":=", name.end_byte, node.end_byte) if name is not None else -1
+            if at < 0:
+                return None
+            return src[: at + 1] + b"_" + src[at + 2 :]
+        node = parent
+    return None
 
 
 def _first_error(root: Any) -> Any:
