@@ -50,6 +50,11 @@ URL_HOST_PARTS = frozenset({"netloc", "hostname"})
 EXTERNAL_ENTITY_FEATURES = frozenset({"feature_external_ges", "feature_external_pes"})
 XXE_MARK = ":external-entities"
 AUTOESCAPE_OFF = ":autoescape-off"
+PATH_TYPES = frozenset({"pathlib.Path()", "pathlib.PurePath()", "pathlib.PosixPath()",
+                        "pathlib.WindowsPath()"})
+# Methods of a path that return a path again (`BASE.resolve()`, `p.with_suffix(".txt")`).
+PATH_SAME = frozenset({"resolve", "absolute", "expanduser", "joinpath", "with_name",
+                       "with_suffix", "with_stem", "relative_to"})
 JINJA_ESCAPING = frozenset({"jinja2.Environment", "jinja2.Template"})
 ANY_KEYWORD = "*"
 MUTATING = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "put",
@@ -669,7 +674,11 @@ class _Analyser:
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             op = test.ops[0]
             left, right = test.left, test.comparators[0]
-            if isinstance(op, ast.In) and isinstance(left, ast.Name):
+            if isinstance(op, ast.In) and isinstance(right, ast.Attribute) and \
+                    right.attr == "parents" and isinstance(right.value, ast.Name):
+                # `BASE in target.parents`: `target` lies inside BASE.
+                out.append((right.value.id, frozenset({"path"})))
+            elif isinstance(op, ast.In) and isinstance(left, ast.Name):
                 out.append((left.id, frozenset({ALL_KINDS})))
                 out.extend(_host_checked(env.get(left.id)))
             elif isinstance(op, ast.In | ast.Eq) and isinstance(left, ast.Attribute) and \
@@ -1108,9 +1117,10 @@ class _Analyser:
         name = self.callee_name(func, env)
         method = func.attr if isinstance(func, ast.Attribute) else None
         if method and receiver is not None and receiver.type and \
-                isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
-            # `make_client().get(url)`, `Template(src).render(...)`: what the inner call
-            # returned says more than its spelling.
+                isinstance(func, ast.Attribute) and (name is None
+                                                     or isinstance(func.value, ast.Call)):
+            # `make_client().get(url)`, `Template(src).render(...)`, `(BASE / name).open()`:
+            # what the receiver is says more than its spelling.
             name = f"{receiver.type}.{method}"
         if receiver is not None and receiver.request and method and \
                 method in self.engine.spec.request_attributes:
@@ -1155,6 +1165,8 @@ class _Analyser:
         if kinds is None and method:
             kinds = self.idx.method_sanitizers.get(method)
         result_type = f"{name}()" if name else None
+        if receiver is not None and receiver.type in PATH_TYPES and method in PATH_SAME:
+            result_type = receiver.type
         if kinds is not None:
             labels = tv.union([*args, *kwargs.values(), *splat])
             if receiver is not None and method:
