@@ -38,6 +38,14 @@ def test_npm_document(registry: Server, tmp_path: Path) -> None:
     assert info.created == "2014-01-01"
 
 
+def test_npm_document_without_created_date(registry: Server, tmp_path: Path) -> None:
+    doc = {"name": "thing", "versions": {"1.0.0": {}, "1.1.0": {}},
+           "time": {"1.1.0": "2021-05-01T00:00:00Z", "1.0.0": "2020-02-03T00:00:00Z"}}
+    registry.state.npm["thing"] = Behaviour(body=json.dumps(doc).encode())
+    info = _client(registry, tmp_path).lookup(Ecosystem.NPM, "thing")
+    assert info.exists is True and info.created == "2020-02-03"
+
+
 def test_missing_package_is_false(registry: Server, tmp_path: Path) -> None:
     client = _client(registry, tmp_path)
     assert client.lookup(Ecosystem.PYPI, "flask-jwt-authlib-helper").exists is False

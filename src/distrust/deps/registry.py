@@ -213,5 +213,8 @@ def _npm_info(name: str, data: dict[str, Any]) -> RegistryInfo:
     deprecated = tuple(str(v) for v, meta in raw_versions.items()
                        if isinstance(meta, dict) and meta.get("deprecated"))
     created = times.get("created")
-    return RegistryInfo(Ecosystem.NPM, name, True, versions, deprecated,
-                        str(created)[:10] if isinstance(created, str) else "")
+    if not isinstance(created, str):
+        # Some registries (mirrors) leave out `created`: the first version's date stands in.
+        stamps = [str(t) for v, t in times.items() if v in raw_versions and isinstance(t, str)]
+        created = min(stamps) if stamps else ""
+    return RegistryInfo(Ecosystem.NPM, name, True, versions, deprecated, created[:10])
