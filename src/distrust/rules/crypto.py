@@ -137,6 +137,13 @@ def check_key_size(node: ast.AST, module: Module) -> Iterator[Hit]:
         yield Hit(node, message="This elliptic curve is below 224 bits; use SECP256R1 or "
                                 "stronger")
         return
+    if qual == f"{_HAZMAT}.asymmetric.ec.generate_private_key":
+        curve = _argument(node, "curve", 0)
+        if isinstance(curve, ast.Attribute | ast.Name) and context.qualname(
+                module, curve) in _WEAK_CURVES:
+            yield Hit(curve, message="This elliptic curve is below 224 bits; use SECP256R1 or "
+                                     "stronger")
+        return
     spec = _KEY_SIZE_CALLS.get(qual)
     if spec is None:
         return

@@ -29,14 +29,31 @@ def _keyword(call: ast.Call, name: str) -> ast.expr | None:
     return None
 
 
-def _false(expr: ast.AST | None) -> bool:
+def _local(expr: ast.AST, module: Module) -> ast.AST:
+    """A name bound once in the enclosing function (or at module level) stands for its value."""
+    if isinstance(expr, ast.Name):
+        function = context.enclosing_function(expr, module)
+        if function is not None:
+            values = context.assigned_in(function, expr.id)
+            if len(values) == 1:
+                return values[0]
+            if values:
+                return expr
+        return context.constant_value(expr, module)
+    return expr
+
+
+def _false(expr: ast.AST | None, module: Module) -> bool:
+    if expr is None:
+        return False
+    expr = _local(expr, module)
     return isinstance(expr, ast.Constant) and expr.value is False
 
 
 def _dict_value(expr: ast.AST | None, key: str, module: Module) -> ast.expr | None:
     if expr is None:
         return None
-    expr = context.constant_value(expr, module)
+    expr = _local(expr, module)
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "dict":
         return _keyword(expr, key)
     if not isinstance(expr, ast.Dict):
@@ -58,9 +75,9 @@ def _names_none(expr: ast.AST | None, module: Module) -> bool:
 
 def _disabled(call: ast.Call, module: Module) -> str | None:
     options = _keyword(call, "options")
-    if _false(_dict_value(options, "verify_signature", module)):
+    if _false(_dict_value(options, "verify_signature", module), module):
         return "options={'verify_signature': False}"
-    if _false(_keyword(call, "verify")):
+    if _false(_keyword(call, "verify"), module):
         return "verify=False"
     return None
 

@@ -73,6 +73,37 @@ def _hashed_argument(call: ast.Call, module: Module) -> ast.expr | None:
     return None
 
 
+def _stored_as_password(node: ast.AST, module: Module) -> bool:
+    """`digest = md5(x).hexdigest()` then `user.set_password(digest)` or
+    `user.password = digest`: the digest goes where a password is kept."""
+    statement = context.enclosing_statement(node, module)
+    function = context.enclosing_function(node, module)
+    if function is None:
+        return False
+    held: set[str] = set()
+    if isinstance(statement, ast.Assign):
+        held = {t.id for t in statement.targets if isinstance(t, ast.Name)}
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(
+            node.func.value, ast.Name) and node.func.attr == "update":
+        held = {node.func.value.id}  # h.update(pw) ... set_password(h.hexdigest())
+    if not held:
+        return False
+    for sub in ast.walk(function):
+        if isinstance(sub, ast.Call):
+            func = sub.func
+            name = func.attr if isinstance(func, ast.Attribute) else (
+                func.id if isinstance(func, ast.Name) else "")
+            if names.is_user_password(names.words(name)) and any(
+                    _reads(a, held) for a in [*sub.args, *(k.value for k in sub.keywords)]):
+                return True
+        elif (isinstance(sub, ast.Assign) and sub is not statement
+              and _reads(sub.value, held)
+              and any(names.is_user_password(names.target_words(t)) for t in sub.targets
+                      if isinstance(t, ast.Attribute | ast.Subscript))):
+            return True
+    return False
+
+
 def _parameters(function: context.FunctionNode) -> set[str]:
     args = function.args
     every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
@@ -108,7 +139,7 @@ def check_password_hash(node: ast.AST, module: Module) -> Iterator[Hit]:
     if names.is_user_password(data):
         yield Hit(node)
         return
-    if names.is_password(destination):
+    if names.is_password(destination) or _stored_as_password(node, module):
         yield Hit(node, confidence=Confidence.MEDIUM)
         return
     function = context.enclosing_function(node, module)

@@ -115,7 +115,7 @@ def _check_assign(node: ast.Assign, module: Module) -> Iterator[Hit]:
 def _used_as_value(node: ast.AST, module: Module) -> bool:
     """Assigned, passed as an argument or returned; not compared, not a table entry."""
     up = context.parent(node, module)
-    if isinstance(up, ast.Assign | ast.AnnAssign | ast.keyword | ast.Return):
+    if isinstance(up, ast.Assign | ast.AnnAssign | ast.keyword | ast.Return | ast.arguments):
         return True
     return isinstance(up, ast.Call) and node in up.args
 
