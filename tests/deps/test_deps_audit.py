@@ -307,3 +307,21 @@ def test_known_malicious_package(tmp_path: Path, registry: Server, osv: Server,
     (finding,) = result.findings
     assert finding.rule == "DEP001" and finding.severity is Severity.CRITICAL
     assert "malicious" in finding.message and "No fixed version" in finding.message
+
+
+def test_cli_baseline_accepts_todays_dependency_findings(
+        tmp_path: Path, registry: Server, osv: Server, options: DepsOptions,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    _serve_scenario(registry, osv)
+    (tmp_path / "requirements.txt").write_text(SCENARIO)
+    monkeypatch.chdir(tmp_path)
+    args = ["deps", ".", "--index-url", str(options.index_url), "--osv-url", options.osv_url,
+            "--cache-dir", str(options.cache_dir), "--no-imports", "--format", "json"]
+    assert cli.main([*args, "--write-baseline", "baseline.json"]) == 1
+    assert cli.main([*args, "--baseline", "baseline.json"]) == 0
+    # a new problem is still reported, even when the accepted lines moved
+    (tmp_path / "requirements.txt").write_text("notreal-new==1.0\n\n" + SCENARIO)
+    capsys.readouterr()
+    assert cli.main([*args, "--baseline", "baseline.json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [(f["rule"], f["line"]) for f in report["findings"]] == [("DEP002", 1)]
