@@ -5,6 +5,7 @@ again)."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -36,9 +37,14 @@ class OsvClient:
         self.workers = workers
         self.offline = offline
         self.requests = 0
+        self._count_lock = threading.Lock()
 
+
+    def _count(self) -> None:
+        with self._count_lock:  # requests are made from worker threads
+            self.requests += 1
     def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
-        self.requests += 1
+        self._count()
         try:
             response = fetch(f"{self.base}/v1/querybatch", timeout=self.timeout,
                              max_bytes=self.max_bytes, data=json.dumps(payload).encode())
@@ -96,7 +102,7 @@ class OsvClient:
                 pass
         if self.offline:
             return None
-        self.requests += 1
+        self._count()
         try:
             response = fetch(f"{self.base}/v1/vulns/{ident}", timeout=self.timeout,
                              max_bytes=self.max_bytes)

@@ -8,6 +8,7 @@ import configparser
 import json
 import os
 import sys
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -81,7 +82,12 @@ class RegistryClient:
         self.workers = workers
         self.offline = offline
         self.requests = 0
+        self._count_lock = threading.Lock()
 
+
+    def _count(self) -> None:
+        with self._count_lock:  # requests are made from worker threads
+            self.requests += 1
     def _cache_key(self, ecosystem: Ecosystem, name: str) -> str:
         base = self.pypi_index if ecosystem is Ecosystem.PYPI else self.npm_registry
         return f"{ecosystem.value}|{redact(base)}|{normalise(ecosystem, name)}"
@@ -102,7 +108,7 @@ class RegistryClient:
                 return info
         if self.offline:
             return RegistryInfo(ecosystem, name, None, error="offline, and no cached answer")
-        self.requests += 1
+        self._count()
         info = self._pypi(name) if ecosystem is Ecosystem.PYPI else self._npm(name)
         if info.exists is not None:
             self.cache.put(key, {"exists": info.exists, "versions": list(info.versions),
