@@ -346,9 +346,10 @@ def test_print_chevron_is_a_python3_expression() -> None:
 
 def test_deep_nesting_does_not_exhaust_the_stack() -> None:
     depth = 5000
-    code = "x = " + "(" * depth + "y" + ")" * depth + "\n"
+    code = "x = " + "(" * 200 + "y" + ")" * 200 + "\n"
     code += "z = " + " + ".join(["a"] * depth) + "\n"
     code += "w = " + "-" * depth + "1\n"
+    code += "v = " + " if c else ".join(["a"] * depth) + "\n"
     tree = fallback.parse(code, "deep.py")
     chain = tree.body[1].value  # type: ignore[attr-defined]
     count = 0
@@ -357,6 +358,17 @@ def test_deep_nesting_does_not_exhaust_the_stack() -> None:
         count += 1
     assert count == depth - 1
     assert isinstance(tree.body[0].value, ast.Name)  # type: ignore[attr-defined]
+
+
+def test_more_than_200_nested_brackets_is_refused_like_cpython() -> None:
+    code = "x = " + "[" * 201 + "]" * 201 + "\n"
+    with pytest.raises(SyntaxError) as caught:
+        ast.parse(code)
+    assert caught.value.msg == "too many nested parentheses"
+    with pytest.raises(SyntaxError) as caught:
+        fallback.parse("x = " + "(" * 5000 + "y" + ")" * 5000 + "\n", "deep.py")
+    assert caught.value.msg == "too many nested parentheses"
+    assert caught.value.lineno == 1
 
 
 def test_positions_are_utf8_byte_columns() -> None:

@@ -93,6 +93,32 @@ _LEAVES = frozenset(
     }
 )
 _EXTRAS = frozenset({"comment", "line_continuation"})
+# Nodes that open a bracket. Like CPython's tokenizer, refuse more than 200 nested ones: the
+# tree stays as deep as one `ast.parse` could give, for the recursive walkers downstream.
+_MAX_BRACKETS = 200
+_BRACKETED = frozenset(
+    {
+        "parenthesized_expression",
+        "tuple",
+        "list",
+        "set",
+        "dictionary",
+        "argument_list",
+        "subscript",
+        "list_comprehension",
+        "set_comprehension",
+        "dictionary_comprehension",
+        "generator_expression",
+        "parameters",
+        "type_parameter",
+        "interpolation",
+        "format_expression",
+        "list_pattern",
+        "tuple_pattern",
+        "dict_pattern",
+        "class_pattern",
+    }
+)
 
 
 @cache
@@ -382,6 +408,7 @@ class _Translator:
         builders = self.builders
         cursor = root.walk()
         frames: list[tuple[Any, str | None, list[Kid]]] = [(root, None, [])]
+        brackets = 0  # open brackets around the cursor: CPython allows at most 200
         if not cursor.goto_first_child():
             return builders["module"](root, [])
         while True:
@@ -399,11 +426,17 @@ class _Translator:
                 fname = cursor.field_name
                 if cursor.goto_first_child():
                     frames.append((node, fname, []))
+                    if kind in _BRACKETED:
+                        brackets += 1
+                        if brackets > _MAX_BRACKETS:
+                            self.fail("too many nested parentheses", node)
                     continue
                 frames[-1][2].append((kind, fname, self.build(node, [], frames), node))
             while not cursor.goto_next_sibling():
                 cursor.goto_parent()
                 done, fname, kids = frames.pop()
+                if done.type in _BRACKETED:
+                    brackets -= 1
                 if not frames:
                     return self.build(done, kids, frames)
                 frames[-1][2].append((done.type, fname, self.build(done, kids, frames), done))
@@ -614,12 +647,17 @@ class _Translator:
         # Python 3.14+: only reached for files of a still newer syntax.
         values: list[ast.expr] = []
         for part in parts:
+            if not part.template:
+                message = "cannot mix t-string literals with other literals"
+                self.fail_at(message, part.pos[0] - 1, part.pos[1])
             for piece in part.pieces:
                 if isinstance(piece, _Lit):
-                    value = self.literal(part, piece.raw, part.formatted or part.template)
+                    value = self.literal(part, piece.raw, True)
                     if value:
                         values.append(_at(ast.Constant(value=value, kind=None), piece.pos))
                     continue
+                if piece.debug is not None:
+                    values.append(self.debug_text(part, piece))
                 spec = self.spec_312(part, piece.spec)
                 interp = ast.Interpolation(  # type: ignore[attr-defined,unused-ignore]
                     value=piece.value,
