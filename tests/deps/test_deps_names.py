@@ -130,3 +130,14 @@ def test_each_service_of_a_monorepo_has_its_own_declarations(tmp_path: Path,
     found = sorted((f.location.path, f.location.line) for f in result.findings)
     assert found == [("services/billing/main.py", 2), ("services/search/main.py", 1)]
     assert "services/search/requirements/base.txt" in result.findings[1].message
+
+
+def test_long_names_two_edits_away() -> None:
+    from distrust.deps.lookalike import distance
+
+    assert look_alike(Ecosystem.PYPI, "beautifulsup").target == "beautifulsoup4"  # type: ignore[union-attr]
+    assert look_alike(Ecosystem.PYPI, "matplotlib") is None
+    assert look_alike(Ecosystem.PYPI, "totally-unrelated-name") is None
+    assert [distance(a, b) for a, b in [("reqeusts", "requests"), ("kitten", "sitting"),
+                                        ("ca", "abc"), ("", "ab"), ("same", "same")]] == \
+        [1, 3, 3, 2, 0]

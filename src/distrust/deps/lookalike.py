@@ -15,6 +15,8 @@ MIN_LENGTH = 4
 EDIT_MIN_LENGTH = 5  # shorter names are one edit away from too many real packages
 SHORT_LENGTH = 7  # names shorter than this are one edit away only from the top SHORT_TARGETS
 SHORT_TARGETS = 1000
+LONG_LENGTH = 10  # names this long may be two edits away from one of the top LONG_TARGETS
+LONG_TARGETS = 1000
 _DIGITS = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s"})
 _PREFIXES = ("python3-", "python-", "py3-", "py-", "node-")
 _SUFFIXES = ("-python3", "-python", "-py3", "-py", "-js", ".js", "-node")
@@ -66,6 +68,43 @@ def _index(ecosystem: Ecosystem) -> _Index:
             deletes.setdefault(key, []).append(rank)
     return _Index(names, frozenset(names), skeletons,
                   {k: tuple(v) for k, v in deletes.items()})
+
+
+@cache
+def _two_edit_index(ecosystem: Ecosystem) -> dict[str, tuple[int, ...]]:
+    """Long popular names with one or two characters deleted → their ranks (built on first
+    use: most runs never need it)."""
+    names = _index(ecosystem).names
+    out: dict[str, list[int]] = {}
+    for rank, name in enumerate(names[:LONG_TARGETS]):
+        if len(name) >= LONG_LENGTH:
+            for key in _deletes2(name):
+                out.setdefault(key, []).append(rank)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _deletes2(word: str) -> set[str]:
+    """The word with one or two characters deleted, and itself."""
+    once = _deletes(word)
+    out = {word, *once}
+    for part in once:
+        out.update(_deletes(part))
+    return out
+
+
+def distance(a: str, b: str) -> int:
+    """The optimal string alignment distance (Damerau-Levenshtein with adjacent swaps)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]
 
 
 def is_popular(ecosystem: Ecosystem, name: str) -> bool:
@@ -133,4 +172,13 @@ def look_alike(ecosystem: Ecosystem, name: str) -> LookAlike | None:
         edit = _one_edit(wanted, candidate)
         if edit is not None:
             return LookAlike(candidate, f"one edit away: {edit}")
+    if len(wanted) >= LONG_LENGTH:
+        ranks = set()
+        two = _two_edit_index(ecosystem)
+        for key in _deletes2(wanted):
+            ranks.update(two.get(key, ()))
+        for rank in sorted(ranks):
+            candidate = index.names[rank]
+            if candidate != wanted and distance(wanted, candidate) <= 2:
+                return LookAlike(candidate, "two edits away")
     return None
