@@ -136,11 +136,15 @@ def _last_name(expr: ast.AST) -> str:
     return ""
 
 
+MAX_CHAIN = 48  # longer attribute/call chains are not followed: checks stay linear
+
+
 def _chain(expr: ast.AST) -> tuple[list[ast.AST], ast.AST]:
-    """The links of an attribute/call/subscript chain from the outside in, and its root."""
+    """The links of an attribute/call/subscript chain from the outside in, and its root (a
+    chain longer than MAX_CHAIN links ends at a root that is not a name)."""
     links: list[ast.AST] = []
     current = expr
-    while True:
+    while len(links) <= MAX_CHAIN:
         if isinstance(current, ast.Await):
             current = current.value
             continue
@@ -149,6 +153,7 @@ def _chain(expr: ast.AST) -> tuple[list[ast.AST], ast.AST]:
             current = current.func if isinstance(current, ast.Call) else current.value
             continue
         return links, current
+    return links, ast.Constant(value=None)
 
 
 def _parts(expr: ast.AST) -> list[str]:
@@ -391,32 +396,50 @@ def _methods(dec: ast.expr) -> frozenset[str]:
 
 def _is_user_expr(expr: ast.AST, users: set[str]) -> bool:
     """`current_user`, `g.user`, `request.user`, `self.request.user`, `get_jwt_identity()`,
-    `session["user_id"]`, a user dependency parameter or a local bound from one of these."""
-    if isinstance(expr, ast.Name):
-        return expr.id in users or expr.id in ("current_user", "current_identity")
-    if isinstance(expr, ast.Attribute):
-        if expr.attr in ("user", "current_user", "auth", "identity", "principal") \
-                and _root_name(expr.value) in ("g", "request", "self", "info", "ctx", "flask"):
-            return True
-        return _is_user_expr(expr.value, users)
-    if isinstance(expr, ast.Call):
-        name = _last_name(expr.func).lower()
-        if re.search(r"current_user|jwt_identity|get_identity|authenticated_user|"
-                     r"get_user_from|user_from_token|logged_in_user|get_jwt$", name):
-            return True
-        if isinstance(expr.func, ast.Attribute) and expr.func.attr == "get" and expr.args:
-            key = _string(expr.args[0])
-            return _root_name(expr.func.value) == "session" and bool(key and "user" in key)
-        return (isinstance(expr.func, ast.Attribute) and expr.func.attr in (
-            "get_id", "_get_current_object") and _is_user_expr(expr.func.value, users))
-    if isinstance(expr, ast.Subscript):
-        key = _string(expr.slice)
-        if _root_name(expr.value) == "session" and key and "user" in key:
-            return True
-        return _is_user_expr(expr.value, users)
-    if isinstance(expr, ast.Await):
-        return _is_user_expr(expr.value, users)
+    `session["user_id"]`, a user dependency parameter or a local bound from one of these, or
+    an attribute or item of one (`current_user.id`)."""
+    for _ in range(MAX_CHAIN):
+        if isinstance(expr, ast.Name):
+            return expr.id in users or expr.id in ("current_user", "current_identity")
+        if isinstance(expr, ast.Attribute):
+            if expr.attr in ("user", "current_user", "auth", "identity", "principal") \
+                    and _near_root(expr.value) in ("g", "request", "self", "info", "ctx",
+                                                   "flask"):
+                return True
+            expr = expr.value
+        elif isinstance(expr, ast.Call):
+            name = _last_name(expr.func).lower()
+            if re.search(r"current_user|jwt_identity|get_identity|authenticated_user|"
+                         r"get_user_from|user_from_token|logged_in_user|get_jwt$", name):
+                return True
+            if isinstance(expr.func, ast.Attribute) and expr.func.attr == "get" and expr.args:
+                key = _string(expr.args[0])
+                return _root_name(expr.func.value) == "session" and bool(key and "user" in key)
+            if not (isinstance(expr.func, ast.Attribute)
+                    and expr.func.attr in ("get_id", "_get_current_object")):
+                return False
+            expr = expr.func.value
+        elif isinstance(expr, ast.Subscript):
+            key = _string(expr.slice)
+            if _root_name(expr.value) == "session" and key and "user" in key:
+                return True
+            expr = expr.value
+        elif isinstance(expr, ast.Await):
+            expr = expr.value
+        else:
+            return False
     return False
+
+
+def _near_root(expr: ast.AST) -> str:
+    """The name at most three attributes up: `request` for `self.request`, `info.context`."""
+    for _ in range(3):
+        if isinstance(expr, ast.Name):
+            return expr.id
+        if not isinstance(expr, ast.Attribute):
+            return ""
+        expr = expr.value
+    return expr.id if isinstance(expr, ast.Name) else ""
 
 
 def _root_name(expr: ast.AST) -> str:
@@ -787,6 +810,8 @@ def _check_idor(node: ast.AST, module: Module) -> Iterable[ast.AST | Hit]:
     if not isinstance(node, ast.Module):
         return
     facts = _module_facts(module)
+    if not facts.routes and not any(isinstance(n, ast.ClassDef) for n in module.tree.body):
+        return  # no route to report on
     routes = {id(r.func): r for r in facts.routes}
     functions: list[FunctionFacts] = []
     stack: list[tuple[ast.AST, ast.ClassDef | None]] = [(n, None) for n in module.tree.body]

@@ -59,6 +59,11 @@ def _is_money(name: str, owner: str = "") -> bool:
     return any(w in STOCK_ONLY for w in words) and bool(set(_words(owner)) & STOCK_OWNERS)
 
 
+def _maybe_money(name: str) -> bool:
+    """Whether `name` is money-like on some object (a cheap test before the full one)."""
+    return _is_money(name) or any(w in STOCK_ONLY for w in _words(name))
+
+
 def _walk(node: ast.AST) -> Iterator[ast.AST]:
     stack: list[ast.AST] = [node]
     while stack:
@@ -99,15 +104,19 @@ def _string(node: ast.AST | None) -> str | None:
     return None
 
 
+MAX_CHAIN = 16  # deeper attribute chains are not money reads: checks stay linear
+
+
 def _root(expr: ast.AST) -> ast.AST:
-    while isinstance(expr, ast.Attribute | ast.Subscript | ast.Call | ast.Await):
+    """The name a chain starts from (a chain deeper than MAX_CHAIN has none)."""
+    for _ in range(MAX_CHAIN):
         if isinstance(expr, ast.Call):
             expr = expr.func
-        elif isinstance(expr, ast.Await):
+        elif isinstance(expr, ast.Await | ast.Attribute | ast.Subscript):
             expr = expr.value
         else:
-            expr = expr.value
-    return expr
+            return expr
+    return ast.Constant(value=None)
 
 
 def _is_class_ref(expr: ast.AST) -> bool:
@@ -154,9 +163,10 @@ def _persists(func: Function) -> bool:
 def _money_attr(node: ast.AST) -> tuple[str, str] | None:
     """(base text, attribute) for a load of `acct.balance`, `request.user.profile.credits`."""
     if isinstance(node, ast.Attribute) and not _is_class_ref(node.value) \
-            and isinstance(node.ctx, ast.Load):
+            and isinstance(node.ctx, ast.Load) and _maybe_money(node.attr) \
+            and isinstance(_root(node.value), ast.Name):
         base = _text(node.value)
-        if base and _is_money(node.attr, base) and isinstance(_root(node.value), ast.Name):
+        if base and _is_money(node.attr, base):
             return base, node.attr
     return None
 
@@ -311,9 +321,11 @@ def _writes(func: Function, derived: dict[str, Derived]) -> Iterator[Write]:
             for target in targets:
                 if not (isinstance(target, ast.Attribute) and not _is_class_ref(target.value)):
                     continue
+                if not _maybe_money(target.attr) or not isinstance(_root(target.value),
+                                                                    ast.Name):
+                    continue
                 base = _text(target.value)
-                if not _is_money(target.attr, base) or not isinstance(_root(target.value),
-                                                                       ast.Name):
+                if not _is_money(target.attr, base):
                     continue
                 origin = f"obj:{base}"
                 relative = _is_relative(node.value)
@@ -395,10 +407,20 @@ def _loaded_here(func: Function, base: str) -> bool:
     return False
 
 
+def _compares_anything(func: Function) -> bool:
+    """A cheap first look: most functions compare nothing money-like and are done here."""
+    for node in _walk(func):
+        if isinstance(node, ast.Compare) and any(
+                isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE | ast.Eq | ast.NotEq)
+                for op in node.ops):
+            return True
+    return False
+
+
 def _check(node: ast.AST, module: Module) -> Iterable[ast.AST | Hit]:
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return
-    if _has_lock(node):
+    if not _compares_anything(node) or _has_lock(node):
         return
     derived = _derived(node)
     compares = _compares(node, derived)
