@@ -107,12 +107,15 @@ def _stored_in_session(function: ast.AST, name: str, module: Module) -> bool:
 def _context(call: ast.Call, module: Module) -> Confidence | None:
     """HIGH when the value is named like a secret, MEDIUM when it leaves through a function
     named like one or goes into a session or cookie; None outside a security context."""
-    if security_words(context.destination_words(call, module)):
+    destination = context.destination_words(call, module)
+    if security_words(destination):
         return Confidence.HIGH
     statement = context.enclosing_statement(call, module)
     function = context.enclosing_function(call, module)
     if function is None:
         return None
+    if "code" in destination and security_words(destination | set(names.words(function.name))):
+        return Confidence.HIGH  # `code = randint(...)` in `send_verification()`
     targets = _statement_target_names(statement)
     if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) and \
             statement.value is call and call.args:
@@ -159,20 +162,26 @@ def _fix(call: ast.Call, qual: str, module: Module) -> Fix | None:
         return None
     secrets, extra = ref
     replacement: tuple[ast.AST, str] | None = None
+    what = ""
     plain = not call.keywords and not any(isinstance(a, ast.Starred) for a in call.args)
     if name == "choice" and plain and len(call.args) == 1:
         replacement = (call.func, f"{secrets}.choice")
+        what = "secrets.choice"
     elif name == "getrandbits" and plain and len(call.args) == 1:
         replacement = (call.func, f"{secrets}.randbits")
+        what = "secrets.randbits"
     elif name == "randbytes" and plain and len(call.args) == 1:
         replacement = (call.func, f"{secrets}.token_bytes")
+        what = "secrets.token_bytes"
     elif name == "randrange" and plain and len(call.args) == 1:
         replacement = (call.func, f"{secrets}.randbelow")
+        what = "secrets.randbelow"
     elif name == "randint" and plain and len(call.args) == 2:
         low, high = _int(call.args[0]), _int(call.args[1])
         if low is not None and high is not None and high >= low:
             text = f"{secrets}.randbelow({high - low + 1})"
             replacement = (call, text if low == 0 else f"({text} + {low})")
+            what = "secrets.randbelow"
     elif name == "choices" and len(call.args) == 1 and len(call.keywords) == 1 and \
             call.keywords[0].arg == "k":
         population = edits.source(module, call.args[0])
@@ -181,13 +190,14 @@ def _fix(call: ast.Call, qual: str, module: Module) -> Fix | None:
                               for n in ast.walk(call))
         if population and count and "\n" not in population + count and not uses_underscore:
             replacement = (call, f"[{secrets}.choice({population}) for _ in range({count})]")
+            what = "secrets.choice"
     if replacement is None:
         return None
     edit = edits.replace(module, replacement[0], replacement[1])
     if edit is None:
         return None
     changes: tuple[Edit, ...] = (*extra, edit)
-    return Fix(f"use the secrets module ({replacement[1].split('(')[0].lstrip('([')})", changes)
+    return Fix(f"draw from the operating system's generator with {what}", changes)
 
 
 RULES: tuple[Rule, ...] = (
