@@ -51,6 +51,12 @@ def _configured(node: ast.AST, module: Module) -> bool:
     return False
 
 
+def _uses_aiohttp(module: Module) -> bool:
+    """`ssl=` is a common keyword; on an unresolved receiver it is aiohttp's only in a module
+    that imports aiohttp."""
+    return any(q == "aiohttp" or q.startswith("aiohttp.") for q in module.imports.values())
+
+
 def _true_fix(module: Module, value: ast.AST, what: str) -> Fix | None:
     edit = edits.replace(module, value, "True")
     return Fix(f"turn {what} back on", (edit,)) if edit else None
@@ -65,7 +71,8 @@ def _check_call(node: ast.Call, module: Module) -> Iterator[Hit]:
             yield Hit(kw.value, message="verify=False turns off certificate checks: anyone on "
                                         "the network path can impersonate the server",
                       fix=_true_fix(module, kw.value, "certificate verification"))
-        elif kw.arg in ("ssl", "verify_ssl") and _http_call(node, module, ("aiohttp.",)):
+        elif kw.arg in ("ssl", "verify_ssl") and _http_call(node, module, ("aiohttp.",)) and (
+                _uses_aiohttp(module)):
             yield Hit(kw.value, message=f"{kw.arg}=False turns off certificate checks in "
                                         "aiohttp: anyone on the path can impersonate the server",
                       fix=_true_fix(module, kw.value, "certificate verification"))
