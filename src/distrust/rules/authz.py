@@ -563,7 +563,31 @@ def _outer_calls(func: Function) -> list[ast.Call]:
     return [c for c in calls if id(c) not in inner]
 
 
-def _model_of(call: ast.Call, module: Module) -> tuple[str, bool] | None:
+def _sql_constants(func: Function) -> dict[str, str]:
+    """Locals bound once to a string: `sql = "SELECT ..."; cur.execute(sql, (id,))`."""
+    seen: dict[str, int] = {}
+    out: dict[str, str] = {}
+    for node in _walk(func):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    seen[target.id] = seen.get(target.id, 0) + 1
+                    text = _string(node.value)
+                    if text is not None:
+                        out[target.id] = text
+    return {name: text for name, text in out.items() if seen[name] == 1}
+
+
+def _sql_arg(node: ast.AST, consts: dict[str, str]) -> str | None:
+    if isinstance(node, ast.Call) and node.args and _last_name(node.func) == "text":
+        node = node.args[0]  # sqlalchemy.text(...)
+    if isinstance(node, ast.Name):
+        return consts.get(node.id)
+    return _string(node)
+
+
+def _model_of(call: ast.Call, module: Module, consts: dict[str, str] | None = None
+              ) -> tuple[str, bool] | None:
     """The model (or `table:name`) a query chain reads, and whether the chain writes."""
     links, root = _chain(call)
     called = [_last_name(link.func) for link in links if isinstance(link, ast.Call)]
@@ -573,7 +597,7 @@ def _model_of(call: ast.Call, module: Module) -> tuple[str, bool] | None:
         if isinstance(link, ast.Call) and _last_name(link.func) in ("execute", "executemany",
                                                                     "fetch", "fetchrow",
                                                                     "fetchval", "query"):
-            sql = _string(link.args[0]) if link.args else None
+            sql = _sql_arg(link.args[0], consts or {}) if link.args else None
             if sql:
                 table = SQL_TABLE.search(sql)
                 verb = SQL_VERB.match(sql)
@@ -603,7 +627,8 @@ def _model_of(call: ast.Call, module: Module) -> tuple[str, bool] | None:
                     and arg.id not in NOT_MODELS and module.resolve(arg.id) is not None:
                 return arg.id, write or fname in ("delete", "update")
             if isinstance(arg, ast.Call | ast.Attribute):
-                nested = _model_of(arg, module) if isinstance(arg, ast.Call) else None
+                nested = _model_of(arg, module, consts) if isinstance(arg, ast.Call) \
+                    else None
                 if nested is not None:
                     return nested[0], write or nested[1] or fname in ("delete", "update")
                 inner_root = _root_name(arg)
@@ -616,6 +641,7 @@ def _model_of(call: ast.Call, module: Module) -> tuple[str, bool] | None:
 
 def _loads(func: Function, module: Module, ids: set[str], data: set[str], users: set[str]
            ) -> list[Load]:
+    consts = _sql_constants(func)
     targets: dict[int, str] = {}
     for node in _walk(func):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 \
@@ -624,7 +650,7 @@ def _loads(func: Function, module: Module, ids: set[str], data: set[str], users:
             targets[id(value)] = node.targets[0].id
     out: list[Load] = []
     for call in _outer_calls(func):
-        found = _model_of(call, module)
+        found = _model_of(call, module, consts)
         if found is None:
             continue
         model, write = found
@@ -718,6 +744,12 @@ def _load_is_checked(facts: FunctionFacts, load: Load) -> bool:
     if load.scoped:
         return True
     names = {load.target} if load.target else set()
+    if load.target:
+        # `result = await db.execute(select(Order)...); order = result.scalar_one()`
+        for bound, value, line in _assignments(facts.func):
+            if line >= load.call.lineno and any(
+                    isinstance(n, ast.Name) and n.id in names for n in _walk(value)):
+                names.update(bound)
     names |= {n.id for n in _walk(load.call) if isinstance(n, ast.Name) and n.id in facts.ids}
     if load.target is None:
         # `cur.execute(...); row = cur.fetchone()`: the row is bound after the call

@@ -171,7 +171,30 @@ def _money_attr(node: ast.AST) -> tuple[str, str] | None:
     return None
 
 
-def _sql_select_call(node: ast.AST) -> tuple[bool, bool] | None:
+def _sql_constants(func: Function) -> dict[str, str]:
+    """Locals bound once to a string: `sql = "UPDATE ..."; cur.execute(sql, (...))`."""
+    seen: dict[str, int] = {}
+    out: dict[str, str] = {}
+    for node in _walk(func):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    seen[target.id] = seen.get(target.id, 0) + 1
+                    text = _string(node.value)
+                    if text is not None:
+                        out[target.id] = text
+    return {name: text for name, text in out.items() if seen[name] == 1}
+
+
+def _sql_arg(node: ast.AST, consts: dict[str, str]) -> str | None:
+    if isinstance(node, ast.Call) and node.args and _last_name(node.func) == "text":
+        node = node.args[0]  # sqlalchemy.text(...)
+    if isinstance(node, ast.Name):
+        return consts.get(node.id)
+    return _string(node)
+
+
+def _sql_select_call(node: ast.AST, consts: dict[str, str]) -> tuple[bool, bool] | None:
     """(is a read, names a money column) for `cur.execute("SELECT ...")`, or
     `select(Account.balance)` / `session.query(Account.balance)`."""
     if not isinstance(node, ast.Call):
@@ -179,7 +202,7 @@ def _sql_select_call(node: ast.AST) -> tuple[bool, bool] | None:
     name = _last_name(node.func)
     if name in ("execute", "fetch", "fetchrow", "fetchval", "query", "exec_driver_sql") \
             and node.args:
-        sql = _string(node.args[0])
+        sql = _sql_arg(node.args[0], consts)
         if sql is not None:
             if not SELECT.match(sql):
                 return None
@@ -192,7 +215,7 @@ def _sql_select_call(node: ast.AST) -> tuple[bool, bool] | None:
     return None
 
 
-def _derived(func: Function) -> dict[str, Derived]:
+def _derived(func: Function, consts: dict[str, str]) -> dict[str, Derived]:
     """Names bound (in order) from a money read or from other derived names."""
     out: dict[str, Derived] = {}
     cursors: dict[str, bool] = {}  # cursor name -> its last SELECT named a money column
@@ -219,7 +242,7 @@ def _derived(func: Function) -> dict[str, Derived]:
         origin: str | None = None
         money = False
         for sub in _walk(value):
-            select = _sql_select_call(sub)
+            select = _sql_select_call(sub, consts)
             if select is not None:
                 origin, money = "sql", money or select[1]
                 receiver = sub.func.value if isinstance(sub, ast.Call) and isinstance(
@@ -314,7 +337,8 @@ class Write:
     what: str
 
 
-def _writes(func: Function, derived: dict[str, Derived]) -> Iterator[Write]:
+def _writes(func: Function, derived: dict[str, Derived], consts: dict[str, str]
+            ) -> Iterator[Write]:
     for node in _walk(func):
         if isinstance(node, ast.Assign | ast.AugAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -335,14 +359,15 @@ def _writes(func: Function, derived: dict[str, Derived]) -> Iterator[Write]:
                         node.value, derived, origin, base, target.attr):
                     yield Write(node, origin, relative, f"{base}.{target.attr}")
         elif isinstance(node, ast.Call):
-            yield from _call_write(node, derived)
+            yield from _call_write(node, derived, consts)
 
 
-def _call_write(node: ast.Call, derived: dict[str, Derived]) -> Iterator[Write]:
+def _call_write(node: ast.Call, derived: dict[str, Derived], consts: dict[str, str]
+                ) -> Iterator[Write]:
     name = _last_name(node.func)
     # SQL text: UPDATE accounts SET balance = ? WHERE id = ?
     if name in ("execute", "exec_driver_sql") and node.args:
-        sql = _string(node.args[0])
+        sql = _sql_arg(node.args[0], consts)
         match = UPDATE_SET.match(sql) if sql else None
         if match is None:
             return
@@ -422,13 +447,14 @@ def _check(node: ast.AST, module: Module) -> Iterable[ast.AST | Hit]:
         return
     if not _compares_anything(node) or _has_lock(node):
         return
-    derived = _derived(node)
+    consts = _sql_constants(node)
+    derived = _derived(node, consts)
     compares = _compares(node, derived)
     if not compares:
         return
     persisted: bool | None = None
     reported: set[int] = set()
-    for write in sorted(_writes(node, derived), key=lambda w: _pos(w.node)):
+    for write in sorted(_writes(node, derived, consts), key=lambda w: _pos(w.node)):
         line = getattr(write.node, "lineno", 0)
         earlier = [c for c, origins in compares if c < line and (
             write.origin in origins or (write.origin == "*" and origins)
