@@ -46,6 +46,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -122,8 +123,19 @@ _BRACKETED = frozenset(
 
 
 @cache
+def _language() -> tree_sitter.Language:
+    return tree_sitter.Language(tree_sitter_python.language())
+
+
+_PER_THREAD = threading.local()
+
+
 def _parser() -> tree_sitter.Parser:
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_python.language()))
+    """A parser is not safe to share between threads: one per thread."""
+    parser: tree_sitter.Parser | None = getattr(_PER_THREAD, "parser", None)
+    if parser is None:
+        parser = _PER_THREAD.parser = tree_sitter.Parser(_language())
+    return parser
 
 
 def parse(text: str, filename: str = "<unknown>") -> ast.Module:
