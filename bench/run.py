@@ -404,7 +404,14 @@ def main(argv: list[str]) -> int:
     if args.what in ("speed", "all"):
         errors += run_speed(args, tools, results)
     if args.what in ("deps", "all"):
-        errors += run_deps(args, tools, results)
+        deps_errors = run_deps(args, tools, results)
+        if args.smoke:
+            # The smoke corpus has no advisory database: a deps run that cannot check is shown
+            # in its table and reported here, but does not fail the smoke run.
+            for error in deps_errors:
+                log(f"smoke mode, deps: {error}")
+        else:
+            errors += deps_errors
     unavailable = [t for t in tools if isinstance(t, Unavailable) and t.name == "distrust"]
     if unavailable:
         errors.append(f"distrust unavailable: {unavailable[0].reason}")

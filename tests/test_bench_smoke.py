@@ -187,6 +187,10 @@ def test_speed_table_rows_and_figures(smoke_run: Path) -> None:
     )
     assert hits  # the smoke corpus has real vulnerabilities that distrust reports
 
+    deps = table_rows(report["deps"])
+    assert deps[0] == ["Mode", "Wall s (median)", "Runs", "Note"]
+    assert [row[0] for row in deps[1:]] == ["offline"]
+
     svg = ET.parse(smoke_run / "bench-scaling.svg").getroot()
     assert svg.tag.endswith("svg")
     titles = [el.text or "" for el in svg.iter() if el.tag.endswith("title")]
