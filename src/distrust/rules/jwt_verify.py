@@ -88,16 +88,48 @@ def _verifying_decode(call: ast.Call, module: Module) -> bool:
 
 
 def _function_verifies(node: ast.AST, module: Module) -> bool:
-    """The unverified read serves verification: the function also verifies the token, picks
-    the key with it (`get_signing_key`), or is itself a wrapper that says `unverified`."""
+    """The unverified read serves verification: it chooses the key of a verifying decode (in
+    that decode's key argument, or through a variable the key is computed from), or the
+    function is a key selector or a wrapper that says `unverified` in its name."""
     function = context.enclosing_function(node, module)
     if function is None:
         return False
     found = set(names.words(function.name))
     if found & {"unverified", "key", "keys", "jwk", "jwks", "kid"}:
         return True
-    return any(isinstance(n, ast.Call) and n is not node and _verifying_decode(n, module)
-               for n in ast.walk(function))
+    decodes = [n for n in ast.walk(function)
+               if isinstance(n, ast.Call) and n is not node and _verifying_decode(n, module)]
+    if not decodes:
+        return False
+    keys = [k for k in (_key_argument(d) for d in decodes) if k is not None]
+    if any(node is sub for key in keys for sub in ast.walk(key)):
+        return True
+    held = _held_names(node, module)
+    if not held:
+        return False
+    derived = set(held)
+    for sub in ast.walk(function):  # one hop: key = JWKS[unverified["iss"]]
+        if isinstance(sub, ast.Assign) and _reads_any(sub.value, held):
+            derived |= {t.id for t in sub.targets if isinstance(t, ast.Name)}
+    return any(_reads_any(key, derived) for key in keys)
+
+
+def _key_argument(call: ast.Call) -> ast.expr | None:
+    key = _keyword(call, "key")
+    if key is None and len(call.args) >= 2:
+        key = call.args[1]
+    return key
+
+
+def _held_names(node: ast.AST, module: Module) -> set[str]:
+    statement = context.enclosing_statement(node, module)
+    if isinstance(statement, ast.Assign):
+        return {t.id for t in statement.targets if isinstance(t, ast.Name)}
+    return set()
+
+
+def _reads_any(expr: ast.AST, wanted: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in wanted for n in ast.walk(expr))
 
 
 def _only_selects_key(call: ast.Call, module: Module) -> bool:
