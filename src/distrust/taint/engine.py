@@ -163,7 +163,9 @@ class Engine:
         functions that return attacker data. Code no attacker data reaches is not visited."""
         functions = self.project.functions
         triggers = _triggers(self.spec)
-        pending = [q for q, fn in functions.items() if _is_root(fn, triggers)]
+        owners = _class_owners(self.spec)
+        pending = [q for q, fn in functions.items() if _is_root(fn, triggers) or (
+            owners and fn.cls is not None and owners & set(self.external_bases(fn.cls)))]
         returners: set[str] = set()
         by_module: dict[str, list[str]] = {}
         for qual, fn in functions.items():
@@ -274,6 +276,24 @@ class Engine:
                 if qual in self.project.functions and qual not in self.dirty:
                     self.dirty.append(qual)
 
+    def external_bases(self, cls: str) -> tuple[str, ...]:
+        """The classes outside the project that `cls` derives from, directly or through
+        project classes."""
+        out: list[str] = []
+        seen: set[str] = set()
+        stack = [cls]
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            info = self.project.classes.get(current)
+            if info is None:
+                out.append(current)
+                continue
+            stack.extend(self.project.canonical(b) for b in info.bases)
+        return tuple(b for b in out if b != cls)
+
     def globals_of(self, module: Module) -> Env:
         """The module's globals that hold an object of a known type, assigned once at the
         top level: `PARSER = etree.XMLParser(resolve_entities=True)`, `http =
@@ -323,11 +343,26 @@ def _single_calls(tree: ast.Module) -> list[tuple[str, ast.Call]]:
 def _triggers(spec: Spec) -> tuple[str, ...]:
     """Words whose presence in a function's text means it may read attacker data."""
     words = set(spec.request_names)
+    owners = _class_owners(spec)
     for source in spec.sources:
-        words.add(source.name.replace("()", "").rpartition(".")[2].removeprefix("*"))
+        owner, _, attr = source.name.replace("()", "").rpartition(".")
+        if owner not in owners:
+            words.add(attr.removeprefix("*"))
     for type_name in spec.request_types:
         words.add(type_name.rpartition(".")[2])
     return tuple(sorted(w for w in words if w))
+
+
+def _class_owners(spec: Spec) -> frozenset[str]:
+    """Classes whose attributes are sources for their subclasses' methods
+    (`http.server.BaseHTTPRequestHandler.path`): those methods are roots, and the attribute
+    names (`path`) are no trigger words elsewhere."""
+    out = set()
+    for source in spec.sources:
+        owner = source.name.replace("()", "").rpartition(".")[0]
+        if owner.rpartition(".")[2][:1].isupper():
+            out.add(owner)
+    return frozenset(out)
 
 
 def _text(fn: Function) -> str:
@@ -1000,6 +1035,11 @@ class _Analyser:
             return CLEAN
         if isinstance(node.value, ast.Name) and node.value.id == self.self_name and self.fn \
                 and self.fn.cls:
+            for outer in self.engine.external_bases(self.fn.cls):
+                # `self.path` in a `BaseHTTPRequestHandler` subclass: the base's source.
+                inherited = self._source_val(f"{outer}.{node.attr}", node, call=False)
+                if inherited is not None:
+                    return inherited
             stored = self.engine.fields.get(self.fn.cls, {}).get(node.attr)
             labels = _attr_labels(base, node.attr) | (stored.flat() if stored else EMPTY)
             return tv.of(labels)
