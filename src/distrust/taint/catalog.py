@@ -50,7 +50,13 @@ SOURCES: tuple[Source, ...] = (
     Source("*.recv", "socket data", M, call=True),
     Source("*.recvfrom", "socket data", M, call=True),
     Source("*.recv_into", "socket data", M, call=True),
-    Source("urllib.parse.parse_qs", "parsed query string", M, call=True),
+    # What a `http.server` handler reads from the request (`self.path` in a subclass).
+    *(Source(f"http.server.{base}.{attr}", "HTTP request data")
+      for base in ("BaseHTTPRequestHandler", "SimpleHTTPRequestHandler", "CGIHTTPRequestHandler")
+      for attr in ("path", "headers", "rfile", "requestline", "raw_requestline")),
+    *(Source(f"socketserver.{base}.{attr}", "socket data", M)
+      for base in ("StreamRequestHandler", "DatagramRequestHandler", "BaseRequestHandler")
+      for attr in ("rfile", "request")),
 )
 
 # Attributes of a request object (Django, Starlette/FastAPI, aiohttp, DRF, Flask) that carry
