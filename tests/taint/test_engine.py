@@ -249,6 +249,33 @@ def job():
 """}, "CMD001", "SQL001")
 
 
+def test_request_attributes_inherited_from_http_server_handlers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    check(tmp_path, monkeypatch, {"server.py": """\
+import os
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qs, urlparse
+
+
+class Base(BaseHTTPRequestHandler):
+    pass
+
+
+class Handler(Base):
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", 0))
+        body = self.rfile.read(length).decode()
+        os.system("echo " + body)  # flagged
+        query = parse_qs(urlparse(self.path).query)
+        os.system("echo " + query["x"][0])  # flagged
+
+
+def internal(url):
+    os.system("echo " + parse_qs(urlparse(url).query)["x"][0])
+    os.system("echo " + os.path.basename(url))
+"""}, "CMD001")
+
+
 def test_sanitizers_clear_only_the_kinds_they_protect(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     check(tmp_path, monkeypatch, {"app.py": FLASK_DB + """
