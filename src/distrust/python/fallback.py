@@ -909,7 +909,6 @@ class _Translator:
 
     b_expression_list = b_tuple
     b_pattern_list = b_tuple
-    b_list_pattern_target = b_list
 
     def b_set(self, node: Any, kids: list[Kid]) -> Any:
         return _at(ast.Set(elts=self.exprs(kids)), _pos(node))
@@ -1861,7 +1860,6 @@ _NODE_TYPES = (
     "tuple",
     "expression_list",
     "pattern_list",
-    "list_pattern_target",
     "set",
     "pair",
     "dictionary",
