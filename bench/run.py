@@ -18,6 +18,7 @@ import datetime
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -329,12 +330,26 @@ def run_deps(args: argparse.Namespace, tools: list[Tool | Unavailable], results:
 # ----------------------------------------------------------------------------------------------
 
 
+def source_revision() -> str:
+    """The commit of this checkout, and whether it had uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "-C", str(REPO_DIR), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO_DIR), "status", "--porcelain", "--",
+                                "src"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return f" (source at commit {head}{', with uncommitted changes in src/' if dirty else ''})"
+
+
 def versions_section(tools: list[Tool | Unavailable], args: argparse.Namespace) -> str:
     lines = [f"- Machine: {report.machine_description()}",
              f"- Date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC"]
     for tool in tools:
         if isinstance(tool, Unavailable):
             lines.append(f"- {tool.name}: not measured ({tool.reason})")
+        elif tool.name == "distrust":
+            lines.append(f"- distrust {tool.version}{source_revision()}")
         else:
             lines.append(f"- {tool.name} {tool.version}")
     manifest = args.corpus_dir / "manifest.json"
@@ -363,6 +378,14 @@ def write_outputs(args: argparse.Namespace, results: dict) -> None:
     if args.update_docs and not args.smoke:
         document = DOCS.read_text(encoding="utf-8")
         for name, body in results.get("sections", {}).items():
+            if name == "run-info":
+                # One description of the run above the accuracy tables, one above the speed
+                # tables: the two may come from different runs.
+                kinds = {"accuracy": ["accuracy"], "speed": ["speed"], "deps": ["speed"],
+                         "all": ["accuracy", "speed"]}[results["what"]]
+                for kind in kinds:
+                    document = report.replace_section(document, f"run-info-{kind}", body)
+                continue
             try:
                 document = report.replace_section(document, name, body)
             except KeyError as exc:
