@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from distrust.model import Confidence, Severity
+from distrust.python import nodes
 from distrust.python.source import Module
 from distrust.rules.rule import A01, Hit, Rule
 
@@ -99,7 +100,7 @@ ID_NAME = re.compile(r"^(?:id|pk|\w+_(?:id|pk)|[a-z]\w*Id)$")
 CAPWORDS = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 NOT_MODELS = frozenset({"Path", "PurePath", "Decimal", "Enum", "Request", "Response",
                         "HTTPException", "Session", "Depends", "Query", "Body", "Form",
-                        "Header", "Cookie", "JSONResponse", "Q", "F", "User"})
+                        "Header", "Cookie", "JSONResponse", "Q", "F"})
 LOADER_METHODS = frozenset({"get", "get_or_none", "get_or_404", "filter", "find_one",
                             "get_by_id", "select", "where", "first_or_404", "one_or_404"})
 REQUEST_ROOTS = frozenset({"request", "req"})
@@ -112,17 +113,10 @@ CBV_WRITE = re.compile(r"Update|Delete|Destroy|Edit|(?<!ReadOnly)ModelViewSet")
 
 # --------------------------------------------------------------------------- small helpers
 
-def _walk(node: ast.AST) -> Iterator[ast.AST]:
-    """Every node below `node` (inclusive), not descending into nested functions or classes."""
-    stack: list[ast.AST] = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        for child in ast.iter_child_nodes(current):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-                          | ast.Lambda):
-                continue
-            stack.append(child)
+def _walk(node: ast.AST) -> list[ast.AST]:
+    """Every node below `node` (inclusive), not descending into nested functions or classes
+    (computed once per function: several checks walk the same function)."""
+    return nodes.scope(node)
 
 
 def _last_name(expr: ast.AST) -> str:
@@ -759,6 +753,10 @@ def _load_is_checked(facts: FunctionFacts, load: Load) -> bool:
 
 
 def _load_writes(facts: FunctionFacts, load: Load) -> bool:
+    """Whether the route changes what it loads: the query deletes or updates, the object is
+    assigned to or saved, or the route answers only PUT, PATCH, DELETE or POST."""
+    if facts.route is not None and facts.route.methods and facts.route.methods <= MUTATING_HTTP:
+        return True
     return load.write or (load.target is not None and _mutated(facts.func, load.target))
 
 
