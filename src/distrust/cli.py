@@ -14,12 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from distrust import __version__, baseline, config, fixes, scan
+from distrust.deps import commands
 from distrust.errors import DistrustError, UsageError
 from distrust.model import Confidence, Finding, Notice, RunInfo, ScanResult, Severity
 from distrust.report import FORMATS, RenderOptions, write
 from distrust.report.escape import escape_terminal
 from distrust.report.write import write_bytes
 from distrust.rules import ALL_RULES, BY_CODE
+from distrust.rules.dependencies import DEPS_RULES
 from distrust.rules.rule import Rule
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -98,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-j", "--jobs", type=_jobs, metavar="N",
                    help="worker processes (default: the number of CPUs)")
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    commands.add_scan_arguments(p)
     p.add_argument("--diff", action="store_true",
                    help="print the fixes the rules offer as a unified diff (changes nothing)")
     p.add_argument("--fix", action="store_true",
@@ -114,17 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _extra_parsers() -> tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
-                                       None], ...]:
-    try:
-        from distrust.deps import commands
-    except ImportError:
-        return ()
-    return (commands.add_deps_parser, commands.add_db_parser, commands.add_guard_parser,
-            commands.add_hook_parser)
-
-
-_EXTRA_PARSERS = _extra_parsers()
+_EXTRA_PARSERS = (commands.add_deps_parser, commands.add_db_parser, commands.add_guard_parser,
+                  commands.add_hook_parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -183,9 +177,31 @@ def run_scan(args: argparse.Namespace) -> int:
         progress(-1, -1)
     if args.diff or args.fix:
         return run_fixes(args, paths, cfg, rules, jobs, outcome)
-    return finish(args, cfg, outcome.result, started, rules,
+    result = outcome.result
+    unchecked: tuple[str, ...] = ()
+    chosen = {r.code for r in scan.select_rules(DEPS_RULES, select, ignore)}
+    if chosen and not args.no_deps:
+        deps = commands.scan_dependencies(args, cfg.deps, paths, cfg.exclude)
+        result = merge(result, deps.result, chosen)
+        unchecked = deps.unchecked
+    code = finish(args, cfg, result, started, (*rules, *DEPS_RULES),
                   [f"rule {f.rule} failed on {f.path}:{f.line}: {f.error}"
                    for f in outcome.failures])
+    if code == EXIT_OK and unchecked and not args.allow_unchecked:
+        print("distrust: not a pass: " + "; ".join(unchecked)
+              + " (see the notices; --allow-unchecked accepts this, --no-deps skips "
+                "dependencies)", file=sys.stderr)
+        return EXIT_ERROR
+    return code
+
+
+def merge(code: ScanResult, deps: ScanResult, chosen: set[str]) -> ScanResult:
+    """The code scan and the dependency check as one result."""
+    findings = sorted((*code.findings, *(f for f in deps.findings if f.rule in chosen)),
+                      key=lambda f: (f.location.path, f.location.line, f.location.column,
+                                     f.rule, f.fingerprint))
+    return ScanResult(tuple(findings), tuple(sorted({*code.skipped, *deps.skipped})),
+                      code.files_scanned, (*code.notices, *deps.notices))
 
 
 def run_fixes(args: argparse.Namespace, paths: Sequence[Path], cfg: config.Config,

@@ -9,8 +9,8 @@ import pytest
 
 from distrust.deps.audit import DepsOptions
 from distrust.deps.commands import options_from_config
-from distrust.deps.rules import DEPS_RULES
 from distrust.errors import ConfigError
+from distrust.rules.dependencies import DEPS_RULES
 
 HEADINGS = ["## What it does", "## Why is this bad?", "## Example", "Use instead:",
             "## References"]

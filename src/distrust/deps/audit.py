@@ -25,7 +25,6 @@ from distrust.deps.manifests import MAX_MANIFEST_BYTES, manifest_kind, read_mani
 from distrust.deps.osv import Group, entries_for, merge_aliases
 from distrust.deps.osv_api import DEFAULT_OSV_URL, OsvClient, OsvUnavailable
 from distrust.deps.registry import DEFAULT_NPM_REGISTRY, RegistryClient, resolve_index_url
-from distrust.deps.rules import DEP001, DEP002, DEP003, DEP004, DEP005
 from distrust.deps.types import Advisory, Dependency, Ecosystem, RegistryInfo
 from distrust.errors import DepsError
 from distrust.model import (
@@ -40,6 +39,7 @@ from distrust.model import (
     sort_key,
 )
 from distrust.python import suppress
+from distrust.rules.dependencies import DEP001, DEP002, DEP003, DEP004, DEP005
 from distrust.rules.rule import Rule
 
 Key = tuple[Ecosystem, str]
@@ -445,9 +445,15 @@ def _imports(run: _Run, root: Path, deps: Sequence[Dependency], manifests: Itera
     folder above it that has Python manifests (a monorepo's services each have their own).
     Files that no manifest governs are not checked."""
     homes: dict[str, list[str]] = {}
+    base = root if root.is_dir() else root.parent
+    with_deps = {dep.manifest for dep in deps}
     for manifest in manifests:
-        if not manifest.endswith(("package.json", "package-lock.json")):
-            homes.setdefault(_home(manifest), []).append(manifest)
+        if manifest.endswith(("package.json", "package-lock.json")):
+            continue
+        if manifest.endswith("pyproject.toml") and manifest not in with_deps and \
+                not _declares_project(base / manifest):
+            continue  # only tool settings: it declares no dependencies, none or some
+        homes.setdefault(_home(manifest), []).append(manifest)
     if not homes:
         return [], 0
     declared: dict[str, list[str]] = {home: [] for home in homes}
@@ -455,7 +461,6 @@ def _imports(run: _Run, root: Path, deps: Sequence[Dependency], manifests: Itera
         if dep.ecosystem is Ecosystem.PYPI:
             declared.setdefault(_home(dep.manifest), []).append(dep.name)
     skipped: list[Skipped] = []
-    base = root if root.is_dir() else root.parent
     sources: list[tuple[str, str]] = []
     if run.options.python_files is not None:
         sources = list(run.options.python_files)
@@ -495,6 +500,16 @@ def _imports(run: _Run, root: Path, deps: Sequence[Dependency], manifests: Itera
                     f"'{use.module}' is imported but no declared dependency provides it "
                     f"(declared in {shown})", use.text)
     return skipped, checked
+
+
+def _declares_project(path: Path) -> bool:
+    """Whether a pyproject.toml has a package table (PEP 621 or Poetry)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(line.strip() in ("[project]", "[tool.poetry]", "[tool.poetry.dependencies]")
+               for line in text.splitlines())
 
 
 def audit_paths(roots: Sequence[Path], options: DepsOptions | None = None, *,

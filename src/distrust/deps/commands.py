@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from distrust import config
 from distrust.deps import db as advisory_db
-from distrust.deps.audit import DepsOptions, audit, audit_report
+from distrust.deps.audit import DepsOptions, DepsReport, audit, audit_paths, audit_report
 from distrust.deps.cache import JsonCache
 from distrust.deps.guard import Install, Verdict, check_install, parse_install, split_shell
-from distrust.deps.rules import DEPS_RULES
 from distrust.errors import ConfigError, DepsError, UsageError
 from distrust.report.escape import escape_terminal
+from distrust.rules.dependencies import DEPS_RULES
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -105,6 +105,27 @@ def _options(args: argparse.Namespace, table: Mapping[str, Any] | None = None,
     if getattr(args, "no_imports", False):
         changes["check_imports"] = False
     return replace(options, **changes)
+
+
+def add_scan_arguments(p: argparse.ArgumentParser) -> None:
+    """The dependency options of `distrust scan`, which checks dependencies too."""
+    p.add_argument("--no-deps", action="store_true",
+                   help="do not check the dependencies the project declares")
+    p.add_argument("--offline", action="store_true",
+                   help="check dependencies against the local database and cache only")
+    p.add_argument("--index-url", metavar="URL",
+                   help="package index for existence checks (default: PIP_INDEX_URL, pip's "
+                        "configuration, then PyPI)")
+    p.add_argument("--allow-unchecked", action="store_true",
+                   help="pass even when a registry or advisory source could not be used")
+
+
+def scan_dependencies(args: argparse.Namespace, table: Mapping[str, Any],
+                      roots: Sequence[Path], exclude: Sequence[str]) -> DepsReport:
+    """The dependency half of `distrust scan`, with the scan's roots and excludes."""
+    options = _options(args, table)
+    options = replace(options, exclude=(*options.exclude, *exclude))
+    return audit_paths(roots, options)
 
 
 def _config_table(args: argparse.Namespace) -> tuple[Mapping[str, Any], str]:

@@ -7,6 +7,7 @@ from distrust.rules import (
     compare,
     config_rules,
     crypto,
+    dependencies,
     files_rules,
     injection,
     jwt_verify,
@@ -24,8 +25,11 @@ ALL_RULES: tuple[Rule, ...] = (
     *injection.RULES, *authz.RULES, *races.RULES,
     *passwords.RULES, *crypto.RULES, *compare.RULES, *jwt_verify.RULES, *transport.RULES,
     *randomness.RULES, *secrets_rules.RULES, *logs_rules.RULES, *config_rules.RULES,
-    *files_rules.RULES, *massassign.RULES,
+    *files_rules.RULES, *massassign.RULES, *dependencies.DEPS_RULES,
 )
+
+# Rules that look at code (the others check the dependencies a project declares).
+CODE_RULES: tuple[Rule, ...] = tuple(r for r in ALL_RULES if r.check or r.sink_kind)
 
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
 

@@ -1,4 +1,4 @@
-"""The DEP rule family: what dependency verification reports. Engines in this package build
+"""The DEP rule family: what dependency verification reports. The engines in distrust.deps build
 the findings; these are the codes, names and defaults."""
 
 from __future__ import annotations
