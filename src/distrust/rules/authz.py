@@ -13,7 +13,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from distrust.model import Confidence, Severity
-from distrust.python import nodes
 from distrust.python.source import Module
 from distrust.rules.rule import A01, Hit, Rule
 
@@ -113,10 +112,17 @@ CBV_WRITE = re.compile(r"Update|Delete|Destroy|Edit|(?<!ReadOnly)ModelViewSet")
 
 # --------------------------------------------------------------------------- small helpers
 
-def _walk(node: ast.AST) -> list[ast.AST]:
-    """Every node below `node` (inclusive), not descending into nested functions or classes
-    (computed once per function: several checks walk the same function)."""
-    return nodes.scope(node)
+def _walk(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node below `node` (inclusive), not descending into nested functions or classes."""
+    stack: list[ast.AST] = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        for child in ast.iter_child_nodes(current):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+                          | ast.Lambda):
+                continue
+            stack.append(child)
 
 
 def _last_name(expr: ast.AST) -> str:
