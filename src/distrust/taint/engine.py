@@ -1388,6 +1388,8 @@ class _Analyser:
             chosen = args[pos] if pos < len(args) else kwargs.get(keyword)
             if chosen is None or not (chosen.type or "").endswith(marker):
                 return False
+        if sink.content_type and not _html_response(sink, keywords):
+            return False
         if sink.when_keyword is not None:
             flag = keywords.get(sink.when_keyword)
             if flag is None or (isinstance(flag, ast.Constant) and not flag.value):
@@ -1555,6 +1557,16 @@ class _Analyser:
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _html_response(sink: Sink, keywords: dict[str, ast.expr]) -> bool:
+    """Whether a response the sink builds may be read as HTML, by its media type."""
+    given = next((keywords[k] for k in sink.content_type if k in keywords), None)
+    if given is None:
+        return sink.html_by_default
+    if isinstance(given, ast.Constant) and isinstance(given.value, str):
+        return "html" in given.value.lower()
+    return True
 
 
 def _param_ref(origin: str) -> tuple[int, str | None] | None:

@@ -38,7 +38,10 @@ class Sink:
     dangerous only in its first item (the program to run). `when_keyword` makes the sink
     conditional on a keyword argument being truthy (`shell=True`); `unless_keyword` disarms it
     when a keyword is present with a safe value (`Loader=SafeLoader`, `weights_only=True`).
-    `receiver=True` makes a tainted receiver dangerous (`Path(user).read_text()`)."""
+    `receiver=True` makes a tainted receiver dangerous (`Path(user).read_text()`).
+    `content_type` names the keywords that set a response's media type: a constant one without
+    `html` in it disarms the sink (`content_type="application/json"`); with none given the
+    sink is armed when `html_by_default`."""
 
     name: str
     kind: str
@@ -49,6 +52,8 @@ class Sink:
     unless_keyword: tuple[tuple[str, tuple[str, ...]], ...] = ()
     receiver: bool = False
     when_arg_type: tuple[int, str, str] | None = None
+    content_type: tuple[str, ...] = ()
+    html_by_default: bool = True
 
 
 @dataclass(frozen=True)
