@@ -37,6 +37,8 @@ class SecretFormat:
     kind: str
     pattern: str
     group: int = 0
+    hints: tuple[str, ...] = ()
+    """Literal texts one of which every match contains: a cheap test before the pattern."""
 
 
 # Boundaries: a format must not be the middle of a longer token (base64 blobs, hashes).
@@ -45,44 +47,58 @@ _E = r"(?![A-Za-z0-9_+/=-])"
 
 FORMATS: tuple[SecretFormat, ...] = (
     SecretFormat("AWS access key id",
-                 r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
-    SecretFormat("GitHub token", _B + r"gh[pousr]_[A-Za-z0-9]{36,255}" + _E),
+                 r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])",
+                 hints=("AKIA", "ASIA", "ABIA", "ACCA")),
+    SecretFormat("GitHub token", _B + r"gh[pousr]_[A-Za-z0-9]{36,255}" + _E,
+                 hints=("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
     SecretFormat("GitHub fine-grained token",
-                 _B + r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}" + _E),
-    SecretFormat("GitLab token", _B + r"gl(?:pat|ptt|dt|rt|soat|cbt)-[A-Za-z0-9_-]{20,}" + _E),
-    SecretFormat("Slack token", _B + r"xox[abposr]-[0-9]{6,}-[A-Za-z0-9-]{10,}" + _E),
+                 _B + r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}" + _E, hints=("github_pat_",)),
+    SecretFormat("GitLab token", _B + r"gl(?:pat|ptt|dt|rt|soat|cbt)-[A-Za-z0-9_-]{20,}" + _E,
+                 hints=("glpat-", "glptt-", "gldt-", "glrt-", "glsoat-", "glcbt-")),
+    SecretFormat("Slack token", _B + r"xox[abposr]-[0-9]{6,}-[A-Za-z0-9-]{10,}" + _E,
+                 hints=("xox",)),
     SecretFormat("Slack webhook URL",
                  r"https://hooks\.slack\.com/services/T[A-Z0-9]{8,}/B[A-Z0-9]{8,}/"
-                 r"[A-Za-z0-9]{20,}"),
-    SecretFormat("Stripe live key", _B + r"(?:sk|rk)_live_[A-Za-z0-9]{20,}" + _E),
-    SecretFormat("Stripe webhook secret", _B + r"whsec_[A-Za-z0-9]{32,}" + _E),
-    SecretFormat("Google API key", _B + r"AIza[A-Za-z0-9_-]{35}" + _E),
-    SecretFormat("Google OAuth client secret", _B + r"GOCSPX-[A-Za-z0-9_-]{28}" + _E),
+                 r"[A-Za-z0-9]{20,}", hints=("hooks.slack.com",)),
+    SecretFormat("Stripe live key", _B + r"(?:sk|rk)_live_[A-Za-z0-9]{20,}" + _E,
+                 hints=("_live_",)),
+    SecretFormat("Stripe webhook secret", _B + r"whsec_[A-Za-z0-9]{32,}" + _E,
+                 hints=("whsec_",)),
+    SecretFormat("Google API key", _B + r"AIza[A-Za-z0-9_-]{35}" + _E, hints=("AIza",)),
+    SecretFormat("Google OAuth client secret", _B + r"GOCSPX-[A-Za-z0-9_-]{28}" + _E,
+                 hints=("GOCSPX-",)),
     SecretFormat("OpenAI API key",
                  _B + r"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{20}"
-                 r"T3BlbkFJ[A-Za-z0-9]{20})" + _E),
-    SecretFormat("Anthropic API key", _B + r"sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,}" + _E),
+                 r"T3BlbkFJ[A-Za-z0-9]{20})" + _E, hints=("sk-",)),
+    SecretFormat("Anthropic API key", _B + r"sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,}" + _E,
+                 hints=("sk-ant-",)),
     SecretFormat("SendGrid API key",
-                 _B + r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}" + _E),
-    SecretFormat("Twilio API key", _B + r"SK[0-9a-f]{32}" + _E),
-    SecretFormat("Mailchimp API key", _B + r"[0-9a-f]{32}-us[0-9]{1,2}" + _E),
-    SecretFormat("npm token", _B + r"npm_[A-Za-z0-9]{36}" + _E),
-    SecretFormat("PyPI token", _B + r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}" + _E),
-    SecretFormat("Hugging Face token", _B + r"hf_[A-Za-z]{34}" + _E),
-    SecretFormat("Shopify token", _B + r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}" + _E),
-    SecretFormat("DigitalOcean token", _B + r"do[opr]_v1_[a-f0-9]{64}" + _E),
-    SecretFormat("Square token", _B + r"sq0(?:atp|csp)-[A-Za-z0-9_-]{22,}" + _E),
-    SecretFormat("Azure storage account key", r"AccountKey=([A-Za-z0-9+/]{86}==)", 1),
+                 _B + r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}" + _E, hints=("SG.",)),
+    SecretFormat("Twilio API key", _B + r"SK[0-9a-f]{32}" + _E, hints=("SK",)),
+    SecretFormat("Mailchimp API key", _B + r"[0-9a-f]{32}-us[0-9]{1,2}" + _E, hints=("-us",)),
+    SecretFormat("npm token", _B + r"npm_[A-Za-z0-9]{36}" + _E, hints=("npm_",)),
+    SecretFormat("PyPI token", _B + r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}" + _E,
+                 hints=("pypi-AgEI",)),
+    SecretFormat("Hugging Face token", _B + r"hf_[A-Za-z]{34}" + _E, hints=("hf_",)),
+    SecretFormat("Shopify token", _B + r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}" + _E,
+                 hints=("shpat_", "shpca_", "shppa_", "shpss_")),
+    SecretFormat("DigitalOcean token", _B + r"do[opr]_v1_[a-f0-9]{64}" + _E, hints=("_v1_",)),
+    SecretFormat("Square token", _B + r"sq0(?:atp|csp)-[A-Za-z0-9_-]{22,}" + _E,
+                 hints=("sq0",)),
+    SecretFormat("Azure storage account key", r"AccountKey=([A-Za-z0-9+/]{86}==)", 1,
+                 hints=("AccountKey=",)),
     SecretFormat("private key",
                  r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY"
-                 r"(?: BLOCK)?-----"),
+                 r"(?: BLOCK)?-----", hints=("PRIVATE KEY",)),
     SecretFormat("JSON Web Token",
-                 _B + r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}" + _E),
+                 _B + r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}" + _E,
+                 hints=("eyJ",)),
     SecretFormat("password in a URL",
-                 r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://([^\s:/?#@'\"`<>{}]*):"
-                 r"([^\s/?#@'\"`<>]+)@[A-Za-z0-9._\[\]-]", 2),
+                 r"://([^\s:/?#@'\"`<>{}]*):([^\s/?#@'\"`<>]+)@[A-Za-z0-9._\[\]-]", 2,
+                 hints=("://",)),
     SecretFormat("password in a connection string",
-                 r"(?i)(?:^|[;\s\"'])(?:password|pwd)\s*=\s*([^;\s'\"]+)", 1),
+                 r"(?i)(?:^|[;\s\"'])(?:password|pwd)\s*=\s*([^;\s'\"]+)", 1,
+                 hints=("assword", "ASSWORD", "pwd", "PWD", "Pwd")),
 )
 
 _COMPILED = tuple(re.compile(f.pattern) for f in FORMATS)
@@ -298,6 +314,8 @@ def find_formats(text: str, following: str = "") -> list[FormatMatch]:
         return []
     out: list[FormatMatch] = []
     for fmt, regex in zip(FORMATS, _COMPILED, strict=True):
+        if fmt.hints and not any(h in text for h in fmt.hints):
+            continue
         for m in regex.finditer(text):
             start, end = m.span(fmt.group)
             if start < 0 or not _real(fmt.kind, text, m, fmt.group, following):

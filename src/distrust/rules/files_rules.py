@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 from distrust.model import Confidence, Edit, Fix, Severity
 from distrust.python.source import Module
+from distrust.rules.mentions import mentions
 from distrust.rules.rule import A01, Hit, Rule
 
 H, M = Confidence.HIGH, Confidence.MEDIUM
@@ -131,12 +132,11 @@ def _filter_fix(module: Module, call: ast.Call) -> Fix | None:
 
 
 def _archive(node: ast.AST, module: Module) -> Iterator[Hit]:
-    text = module.text
-    if "tarfile" not in text and "zipfile" not in text and "unpack_archive" not in text:
+    if not mentions(module, ("tarfile", "zipfile", "unpack_archive")):
         return
     nodes = list(_scope_nodes(node))
     tars = _tar_names(nodes, module)
-    checked = _has_check(nodes) or "extraction_filter" in text
+    checked = _has_check(nodes) or mentions(module, ("extraction_filter",))
     for n in nodes:
         if not isinstance(n, ast.Call):
             continue
@@ -311,9 +311,7 @@ def _write_target(call: ast.Call, module: Module) -> ast.expr | None:
 
 
 def _tempfiles(node: ast.AST, module: Module) -> Iterator[Hit]:
-    text = module.text
-    if "mktemp" not in text and "tmp" not in text and "/dev/shm" not in text and \
-            "gettempdir" not in text:
+    if not mentions(module, ("mktemp", "tmp", "/dev/shm", "gettempdir", "tempnam")):
         return
     nodes = list(_scope_nodes(node))
     env: dict[str, ast.expr] = {}

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from distrust import secrets
 from distrust.model import Confidence, Severity
 from distrust.python.source import Module
+from distrust.rules.mentions import mentions
 from distrust.rules.rule import A09, Hit, Rule
 
 H, M = Confidence.HIGH, Confidence.MEDIUM
@@ -37,8 +38,15 @@ _PARSER_HINTS = ("tokenize", "lexer", "Lexer", "TokenType", "parse_token", "next
                  "tokens.append", "Token(")
 
 
+_PRINT_LEAVES = frozenset({"print", "pprint", "pp", "echo", "secho"})
+
+
 def _is_log_call(call: ast.Call, module: Module) -> bool:
     func = call.func
+    leaf = func.attr if isinstance(func, ast.Attribute) else (
+        func.id if isinstance(func, ast.Name) else "")
+    if leaf not in LOG_METHODS and leaf not in _PRINT_LEAVES:
+        return False
     name = (module.qualname(func) or "").replace("()", "")
     if name in PRINTERS or name.endswith(".rich.print"):
         return True
@@ -162,7 +170,7 @@ def _calls(scope: ast.AST) -> Iterator[ast.Call]:
 
 
 def _check(node: ast.AST, module: Module) -> Iterator[Hit]:
-    parserish = any(h in module.text for h in _PARSER_HINTS)
+    parserish = mentions(module, _PARSER_HINTS)
     auth = _auth_context(node)
     for call in _calls(node):
         if not _is_log_call(call, module):

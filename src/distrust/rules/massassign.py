@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from distrust.model import Confidence, Severity
 from distrust.python.source import Module
+from distrust.rules.mentions import mentions
 from distrust.rules.rule import A08, Hit, Rule
 
 H, M = Confidence.HIGH, Confidence.MEDIUM
@@ -69,6 +70,10 @@ def _is_request(node: ast.expr, module: Module, flow: _Flow) -> bool:
     return isinstance(node, ast.Attribute) and node.attr == "request"
 
 
+def _request_global(module: Module) -> bool:
+    return any(v.endswith((".request", "request")) for v in module.imports.values())
+
+
 def _raw(node: ast.expr | None, module: Module, flow: _Flow) -> bool:
     """Whether `node` is the client's whole mapping."""
     if node is None:
@@ -86,6 +91,11 @@ def _raw(node: ast.expr | None, module: Module, flow: _Flow) -> bool:
                    zip(node.keys, node.values, strict=True))
     if isinstance(node, ast.Call):
         func = node.func
+        leaf = func.attr if isinstance(func, ast.Attribute) else (
+            func.id if isinstance(func, ast.Name) else "")
+        if leaf not in _MAPPING_METHODS and leaf not in ("get_json", "json", "form", "dict",
+                                                         "loads"):
+            return False
         name = (module.qualname(func) or "").replace("()", "")
         if isinstance(func, ast.Attribute):
             if func.attr in _MAPPING_METHODS and _raw(func.value, module, flow):
@@ -270,7 +280,8 @@ def _check(node: ast.AST, module: Module) -> Iterator[Hit]:
     assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     flow = _Flow()
     _params(node, module, flow)
-    if not flow.requests and not flow.raw and not flow.schemas and "request" not in module.text:
+    if not flow.requests and not flow.raw and not flow.schemas and \
+            not _request_global(module) and not mentions(module, (".request",)):
         return
     nodes = _scope(node)
     _track(nodes, module, flow)
