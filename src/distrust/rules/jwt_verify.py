@@ -101,6 +101,10 @@ def _function_verifies(node: ast.AST, module: Module) -> bool:
                if isinstance(n, ast.Call) and n is not node and _verifying_decode(n, module)]
     if not decodes:
         return False
+    if isinstance(node, ast.Call) and node.args and any(
+            d.args and d.lineno < node.lineno and ast.dump(d.args[0]) == ast.dump(node.args[0])
+            for d in decodes):
+        return True  # the same token was verified above: this reads a verified token
     keys = [k for k in (_key_argument(d) for d in decodes) if k is not None]
     if any(node is sub for key in keys for sub in ast.walk(key)):
         return True
