@@ -1388,7 +1388,7 @@ class _Analyser:
             chosen = args[pos] if pos < len(args) else kwargs.get(keyword)
             if chosen is None or not (chosen.type or "").endswith(marker):
                 return False
-        if sink.content_type and not _html_response(sink, keywords):
+        if sink.content_type and not _html_response(sink, kwargs):
             return False
         if sink.when_keyword is not None:
             flag = keywords.get(sink.when_keyword)
@@ -1559,13 +1559,13 @@ class _Analyser:
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _html_response(sink: Sink, keywords: dict[str, ast.expr]) -> bool:
+def _html_response(sink: Sink, kwargs: dict[str, Val]) -> bool:
     """Whether a response the sink builds may be read as HTML, by its media type."""
-    given = next((keywords[k] for k in sink.content_type if k in keywords), None)
+    given = next((kwargs[k] for k in sink.content_type if k in kwargs), None)
     if given is None:
         return sink.html_by_default
-    if isinstance(given, ast.Constant) and isinstance(given.value, str):
-        return "html" in given.value.lower()
+    if isinstance(given.const, str):
+        return "html" in given.const.lower()
     return True
 
 
