@@ -213,7 +213,37 @@ def check_compare(node: ast.AST, module: Module) -> Iterator[Hit]:
     function = context.enclosing_function(node, module)
     if function is not None and function.name in _SKIP_FUNCTIONS:
         return
+    if _bookkeeping(node, module):
+        return
     yield Hit(node, fix=_fix(node, left, right, isinstance(op, ast.NotEq), module))
+
+
+_BOOKKEEPING_CALLS = frozenset({"pop", "delete", "remove", "set", "save", "update", "store",
+                                "clear", "discard", "append", "add", "cache", "log", "debug",
+                                "info", "warning", "flush", "refresh", "rotate", "touch"})
+
+
+def _bookkeeping(node: ast.Compare, module: Module) -> bool:
+    """`if stored != incoming: session[KEY] = incoming`: the result only decides what to
+    store or clean up; nothing is refused or granted on it, so its timing says nothing."""
+    up = context.parent(node, module)
+    if not isinstance(up, ast.If) or up.test is not node or up.orelse:
+        return False
+    for stmt in up.body:
+        if isinstance(stmt, ast.Assign | ast.AugAssign | ast.Delete):
+            targets = stmt.targets if isinstance(stmt, ast.Assign | ast.Delete) else [
+                stmt.target]
+            if not all(isinstance(t, ast.Subscript | ast.Attribute) for t in targets):
+                return False
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            func = stmt.value.func
+            name = func.attr if isinstance(func, ast.Attribute) else (
+                func.id if isinstance(func, ast.Name) else "")
+            if not set(names.words(name)) & _BOOKKEEPING_CALLS:
+                return False
+        else:
+            return False
+    return True
 
 
 def _fix(node: ast.Compare, left: ast.expr, right: ast.expr, negate: bool, module: Module
