@@ -252,3 +252,15 @@ def test_console_script_and_module_entry_point(project: Path) -> None:
                               text=True, env={**os.environ, "NO_COLOR": "1"}, timeout=120)
         assert proc.returncode == 1, proc.stderr
         assert json.loads(proc.stdout)["findings"][0]["rule"] == "SQL001"
+
+
+def test_a_family_name_selects_that_family_only() -> None:
+    from distrust.rules import ALL_RULES
+    from distrust.scan import select_rules
+
+    auth = {r.code for r in select_rules(ALL_RULES, ["AUTH"], [])}
+    assert auth and all(code.rstrip("0123456789") == "AUTH" for code in auth)
+    assert {r.code for r in select_rules(ALL_RULES, ["SQL00"], [])} == {"SQL001"}
+    everything = {r.code for r in select_rules(ALL_RULES, [], ["CRY", "AUTHZ001"])}
+    assert "AUTHZ002" in everything and "AUTHZ001" not in everything
+    assert not any(code.startswith("CRY") for code in everything)

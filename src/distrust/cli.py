@@ -163,7 +163,7 @@ def run_scan(args: argparse.Namespace) -> int:
     select = args.select if args.select is not None else list(cfg.select)
     ignore = args.ignore if args.ignore is not None else list(cfg.ignore)
     for code in [*select, *ignore]:
-        if not any(rule.code.startswith(code) for rule in ALL_RULES):
+        if not any(scan.matches(rule.code, code) for rule in ALL_RULES):
             raise UsageError(f"{code}: no rule code starts with this "
                              "(see `distrust rules`)")
     rules = scan.select_rules(ALL_RULES, select, ignore)

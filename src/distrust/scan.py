@@ -39,15 +39,23 @@ class ScanOutcome:
     paths: Mapping[str, Path] = field(default_factory=dict)
 
 
+def matches(code: str, pattern: str) -> bool:
+    """Whether a rule code is selected by a code or prefix: a family name (letters only) names
+    that family exactly (`AUTH` is not `AUTHZ`); with digits, the code starts with it."""
+    pattern = pattern.upper()
+    if pattern.isalpha():
+        return code.rstrip("0123456789") == pattern
+    return code.startswith(pattern)
+
+
 def select_rules(rules: Sequence[Rule], select: Sequence[str], ignore: Sequence[str]
                  ) -> tuple[Rule, ...]:
-    """Rules whose code starts with one of `select` (all when empty) and with none of
-    `ignore`."""
+    """Rules that one of `select` names (all when empty) and none of `ignore` does."""
     chosen = []
     for rule in rules:
-        if select and not any(rule.code.startswith(s.upper()) for s in select):
+        if select and not any(matches(rule.code, s) for s in select):
             continue
-        if any(rule.code.startswith(i.upper()) for i in ignore):
+        if any(matches(rule.code, i) for i in ignore):
             continue
         chosen.append(rule)
     return tuple(chosen)
