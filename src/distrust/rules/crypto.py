@@ -345,4 +345,8 @@ RULES: tuple[Rule, ...] = (
     Rule("CRY006", "weak-signature-hash", 328, A02, Severity.MEDIUM, Confidence.MEDIUM,
          "MD5 or SHA-1 is used to sign or authenticate data",
          node_types=(ast.Call,), check=check_signature_hash),
+    # A taint rule: what the user sent (a password, a token, personal data) reaching MD5/SHA-1.
+    Rule("CRY007", "weak-hash-of-user-data", 328, A02, Severity.MEDIUM, Confidence.MEDIUM,
+         "Data a user sent is hashed with MD5 or SHA-1, which no longer protect it",
+         sink_kind="weak-hash"),
 )

@@ -21,6 +21,7 @@ XPATH = "xpath"
 HEADER = "header"
 LOG = "log"
 SESSION = "session"
+WEAK_HASH = "weak-hash"
 
 SOURCES: tuple[Source, ...] = (
     Source(
@@ -287,6 +288,15 @@ SINKS: tuple[Sink, ...] = (
       for logger in _LOGGERS for f in _LOG_LEVELS),
     *(Sink(f"{logger}.log", LOG, args=tuple(i + 1 for i in _LOG_ARGS), keywords=("msg",))
       for logger in _LOGGERS),
+    # What a user sends (a password, a token, personal data) hashed with a broken algorithm.
+    *(Sink(f"hashlib.{alg}", WEAK_HASH, keywords=("string", "data"),
+           unless_keyword=(("usedforsecurity", ("False",)),))
+      for alg in ("md5", "sha1")),
+    *(Sink(f"hashlib.new:{alg}", WEAK_HASH, args=(1,), keywords=("string", "data"),
+           unless_keyword=(("usedforsecurity", ("False",)),))
+      for alg in ("md5", "sha1")),
+    *(Sink(f"{ctor}().update", WEAK_HASH)
+      for ctor in ("hashlib.md5", "hashlib.sha1", "hashlib.new:md5", "hashlib.new:sha1")),
     # Trust boundary: untrusted data stored in the session.
     Sink("flask.session.__setitem__", SESSION, args=(0, 1)),
     Sink("flask.session.update", SESSION),

@@ -31,7 +31,7 @@ ABORTS = frozenset(
 )
 VALIDATORS = frozenset(
     {"re.match", "re.fullmatch", "re.search", "*.match", "*.fullmatch", "*.isdigit",
-     "*.isalnum", "*.isalpha", "*.isnumeric", "*.isdecimal", "*.isidentifier", "isinstance",
+     "*.isalnum", "*.isalpha", "*.isnumeric", "*.isdecimal", "*.isidentifier",
      "*.is_valid", "validators.url", "validators.domain"}
 )
 PREFIX_CHECKS = frozenset({"*.startswith", "os.path.commonpath", "os.path.commonprefix",
@@ -55,6 +55,8 @@ PATH_TYPES = frozenset({"pathlib.Path()", "pathlib.PurePath()", "pathlib.PosixPa
 # Methods of a path that return a path again (`BASE.resolve()`, `p.with_suffix(".txt")`).
 PATH_SAME = frozenset({"resolve", "absolute", "expanduser", "joinpath", "with_name",
                        "with_suffix", "with_stem", "relative_to"})
+NAMED_CONSTRUCTORS = frozenset({"hashlib.new"})
+_NOT_SECRET = re.compile(r"etag|cache|checksum|fingerprint|dedup|content_hash|file_hash")
 JINJA_ESCAPING = frozenset({"jinja2.Environment", "jinja2.Template"})
 ANY_KEYWORD = "*"
 MUTATING = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "put",
@@ -734,6 +736,8 @@ class _Analyser:
             return out
         if isinstance(test, ast.Call):
             name = self.callee_name(test.func, env)
+            if name in ("isinstance", "builtins.isinstance"):
+                return _type_check(test, self.module)
             method = test.func.attr if isinstance(test.func, ast.Attribute) else None
             pattern = f"*.{method}" if method else None
             kinds: frozenset[str] | None = None
@@ -1155,6 +1159,13 @@ class _Analyser:
         if self.self_name is not None and _lets_self_escape(node, self.self_name):
             self.self_escapes = True
         name = self.callee_name(func, env)
+        if name in NAMED_CONSTRUCTORS and args and isinstance(args[0].const, str):
+            # hashlib.new("md5", data) is named by its algorithm: hashlib.new:md5.
+            name = f"{name}:{args[0].const.lower().replace('-', '_')}"
+        if name and name.startswith("hashlib.") and any(
+                k.arg == "usedforsecurity" and isinstance(k.value, ast.Constant)
+                and k.value.value is False for k in node.keywords):
+            name += ":not-for-security"
         method = func.attr if isinstance(func, ast.Attribute) else None
         if method and receiver is not None and receiver.type and \
                 isinstance(func, ast.Attribute) and (name is None
@@ -1433,6 +1444,9 @@ class _Analyser:
         labels = val.flat()
         if not labels:
             return
+        if sink.kind == "weak-hash" and _NOT_SECRET.search(
+                self.module.line_text(getattr(node, "lineno", 0)).lower()):
+            return  # a cache key, an ETag or a checksum identifies data, it does not hide it
         loc = self.loc(node)
         display = name.replace("()", "")
         for label in labels:
@@ -1742,6 +1756,23 @@ def _site_paths(atoms: list[tuple[ast.expr, bool]]) -> set[str]:
         elif not holds and prefix in ("//", "/\\"):
             not_double.add(name)
     return slash & not_double
+
+
+SAFE_TYPES = frozenset({"int", "float", "bool", "complex", "uuid.UUID", "decimal.Decimal",
+                        "datetime.date", "datetime.datetime", "ipaddress.IPv4Address",
+                        "ipaddress.IPv6Address"})
+
+
+def _type_check(call: ast.Call, module: Module) -> list[tuple[str, frozenset[str]]]:
+    """`isinstance(x, int)` proves `x` harmless; `isinstance(x, str)` proves nothing."""
+    if len(call.args) != 2 or not isinstance(call.args[0], ast.Name):
+        return []
+    spec = call.args[1]
+    types = spec.elts if isinstance(spec, ast.Tuple) else [spec]
+    names = [module.qualname(t) for t in types]
+    if names and all(n in SAFE_TYPES for n in names):
+        return [(call.args[0].id, frozenset({ALL_KINDS}))]
+    return []
 
 
 def _prefix_kinds(call: ast.Call) -> frozenset[str]:
