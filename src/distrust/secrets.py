@@ -94,7 +94,7 @@ FORMATS: tuple[SecretFormat, ...] = (
                  _B + r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}" + _E,
                  hints=("eyJ",)),
     SecretFormat("password in a URL",
-                 r"://([^\s:/?#@'\"`<>{}]*):([^\s/?#@'\"`<>]+)@[A-Za-z0-9._\[\]-]", 2,
+                 r"://([^\s:/?#@'\"`<>{}\[\]]*):([^\s/?#@'\"`<>\[\]]+)@[A-Za-z0-9._\[-]", 2,
                  hints=("://",)),
     SecretFormat("password in a connection string",
                  r"(?i)(?:^|[;\s\"'])(?:password|pwd)\s*=\s*([^;\s'\"]+)", 1,
@@ -110,6 +110,7 @@ _CONN_CONTEXT = re.compile(
     r"(?i)(?:server|data source|host|hostname|address|addr|database|initial catalog|dsn"
     r"|user id|uid|user(?:name)?)\s*=")
 _KEY_BODY = re.compile(r"[A-Za-z0-9+/=]{40,}")
+_LOOPBACK = re.compile(r"(?:localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1\])(?![\w.-])")
 
 # -- placeholders -------------------------------------------------------------------------------
 
@@ -170,8 +171,11 @@ _PATH_OR_URL = re.compile(r"^(?:/|\./|\.\./|~/|[a-z]+://|[A-Za-z]:\\)")
 _NOT_A_SECRET_VALUE = re.compile(
     r"^(?:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+"  # a dotted import path
     r"|\d+/[smhd](?:/\w+)?(?:,\d+/[smhd](?:/\w+)?)*"           # a rate limit: 5/m/user
+    r"|[\^~<>=!]{0,2}v?\d+(?:\.[\dx*]+)*(?:[-+.][\w.]+)?"       # a version: ^1.0.0
     r"|(?:my|new|old|your)?(?:password|passwd|pass|pwd|secret|passphrase)[0-9!@#$%._-]*"
     r")$", re.IGNORECASE)
+_HASHED = re.compile(r"^(?:\$(?:1|2[abxy]?|5|6|y|7|gy|argon2(?:id|i|d)|scrypt|pbkdf2[\w-]*)\$"
+                     r"|(?:pbkdf2_sha256|pbkdf2_sha1|argon2|bcrypt_sha256|bcrypt|scrypt)\$)")
 _AUTH_SCHEME = re.compile(r"^(?:Bearer|Token|Basic|Bot|ApiKey)\s+(?=\S)", re.IGNORECASE)
 _SECRET_WORD_IN_VALUE = re.compile(r"(?i)passw|secret|token|api.?key|private.?key|credential")
 
@@ -199,7 +203,11 @@ def looks_secret(value: str, kind: str, name: str = "") -> bool:
         return False
     if _IDENTIFIER_LIKE.match(v) and _SECRET_WORD_IN_VALUE.search(v):
         return False  # "auth_token", "X-API-KEY", "PASSWORD": the name of a field or header
+    if _HASHED.match(v):
+        return False  # a crypt/bcrypt/argon2/Django hash: not the secret itself
     if kind == "password":
+        if _IDENTIFIER_LIKE.match(v):
+            return False  # "ssh_askpass", "keyring": the name of a mechanism, not a password
         # A single word ("letmein", "Bonjour") reads as an example; real hard-coded
         # passwords in code carry a digit or a symbol ("admin123", "hunter2", "P@ss").
         return len(v) >= 6 and not v.isalpha()
@@ -252,13 +260,17 @@ _NOT_SECRET = frozenset({
     "validate", "valid", "invalid", "bits", "bytes", "sha", "md5", "filter",
     "strategy", "handler", "module", "factory", "generator", "adapter", "serializer",
     "limit", "limits", "rate", "throttle", "callback", "func", "function", "views",
+    "mechanism", "mechanisms", "prompts", "manager", "helper", "plugin", "command",
+    "cmd", "program", "script", "source", "sources", "lookup",
 })
 # A name that starts with a verb names an action (`reset_password`, `change_password`), not
 # the password itself.
 _ACTION_VERBS = frozenset({"change", "reset", "forgot", "forget", "set", "update", "verify",
                            "check", "validate", "require", "requires", "enter", "show", "hide",
                            "send", "recover", "enable", "disable", "use", "get", "make",
-                           "generate", "create", "delete", "remove", "rotate", "refresh"})
+                           "generate", "create", "delete", "remove", "rotate", "refresh",
+                           "parse", "read", "load", "store", "save", "hash", "encrypt",
+                           "decrypt", "encode", "decode"})
 
 
 def name_words(name: str) -> list[str]:
@@ -337,6 +349,8 @@ def _real(kind: str, text: str, m: re.Match[str], group: int, following: str) ->
         low = value.lower()
         if is_placeholder(value) or low in _DEFAULT_PASSWORDS or low == user.lower():
             return False
+        if _LOOPBACK.match(text, m.end() - 1):
+            return False  # a throwaway local database (CI service containers, dev setups)
         return not value.startswith(("$", "%", "{")) and not value.isdigit()
     if kind == "password in a connection string":
         low = value.lower()
@@ -362,6 +376,10 @@ class SecretHit:
     kind: str
 
 
+_NO_NAMED_VALUES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "composer.lock",
+                              "Pipfile.lock", "poetry.lock", "yarn.lock", "pnpm-lock.yaml",
+                              "uv.lock", "Cargo.lock"})
+_API_SPEC = re.compile(r"""(?m)^\s*["']?(?:openapi|swagger)["']?\s*:\s*["']?[23]\.""")
 _ASSIGN = re.compile(
     r"""^\s*(?:export\s+|set\s+|-\s+)?["']?(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)["']?\s*"""
     r"""(?::|=|:=|=>)\s*(?P<value>.*?)\s*,?\s*$""")
@@ -406,6 +424,9 @@ def scan_text(relpath: str, text: str, allow: tuple[str, ...] = ()) -> list[Secr
         return []
     hits: list[SecretHit] = []
     lines = text.splitlines()
+    # Lock files list package names (`parse-passwd`); API specs hold example values.
+    names = relpath.rpartition("/")[2] not in _NO_NAMED_VALUES and not _API_SPEC.search(
+        text[:2000])
     for number, line in enumerate(lines, start=1):
         if len(line) > 20_000:
             line = line[:20_000]
@@ -414,7 +435,7 @@ def scan_text(relpath: str, text: str, allow: tuple[str, ...] = ()) -> list[Secr
         for f in found:
             hits.append(SecretHit(number, f.start + 1, f.end + 1, SEC001,
                                   f"Hard-coded credential: {f.kind}", f.kind))
-        if found:
+        if found or not names:
             continue
         hit = _assignment(line, number)
         if hit is not None:

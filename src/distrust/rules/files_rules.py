@@ -32,7 +32,7 @@ _CONTAINMENT = frozenset({"realpath", "abspath", "normpath", "commonpath", "comm
                           "resolve", "is_relative_to", "relative_to", "startswith", "basename",
                           "secure_filename", "safe_join", "isabs", "is_absolute"})
 _CHECK_HELPER = re.compile(r"(?i)within|inside|contain|safe|sanit|travers|relative_to"
-                           r"|is_under|escape")
+                           r"|is_under|escape|subpath|data_filter")
 _SHARED_DIRS = ("/tmp/", "/var/tmp/", "/dev/shm/", "/usr/tmp/")
 _RANDOM_CALLS = frozenset({"uuid4", "uuid1", "token_hex", "token_urlsafe", "mkstemp",
                            "mkdtemp", "urandom", "randbits", "getrandbits", "NamedTemporaryFile",
