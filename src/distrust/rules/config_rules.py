@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from distrust.model import Confidence, Edit, Fix, Severity
+from distrust.python import nodes
 from distrust.python.source import Module
 from distrust.rules.rule import A05, Hit, Rule
 from distrust.secrets import name_words
@@ -59,7 +60,10 @@ def _dev_name(name: str) -> bool:
 
 
 def _dev_path(path: str) -> bool:
-    return any(_dev_name(part.removesuffix(".py")) for part in path.split("/"))
+    """A module for development or tests, by its path (`settings/dev.py`, `tests/`). A file
+    about debugging (`debug.py`, `debug_toolbar/`) is not one."""
+    return any(w in _DEV and w != "debug"
+               for part in path.split("/") for w in name_words(part.removesuffix(".py")))
 
 
 def _settings_module(module: Module) -> bool:
@@ -77,7 +81,13 @@ def _settings_module(module: Module) -> bool:
     return False
 
 
-def _setting_targets(module: Module) -> Iterator[tuple[str, ast.expr, ast.AST, bool]]:
+def _setting_targets(module: Module) -> list[tuple[str, ast.expr, ast.AST, bool]]:
+    """The settings-style assignments of the module, found once per module (several rules
+    read them)."""
+    return nodes.memo(module.tree, "config.settings", lambda _: list(_find_settings(module)))
+
+
+def _find_settings(module: Module) -> Iterator[tuple[str, ast.expr, ast.AST, bool]]:
     """(NAME, value, node, in_dev_scope) for every settings-style assignment: module and class
     level `NAME = value`, `app.config["NAME"] = value`, `app.config.update(NAME=value)` /
     `.from_mapping(...)` / `.update({...})` anywhere."""
@@ -119,7 +129,7 @@ def _setting_targets(module: Module) -> Iterator[tuple[str, ast.expr, ast.AST, b
             stack.extend((s, dev, top) for s in node.orelse)
             continue
         stack.extend((c, dev, False if isinstance(c, ast.expr) else top)
-                     for c in ast.iter_child_nodes(node)
+                     for c in nodes.children(node)
                      if isinstance(c, ast.stmt | ast.expr))
 
 
@@ -183,7 +193,7 @@ def _debug_mode(node: ast.AST, module: Module) -> Iterator[Hit]:
         return
     flask = _flask_module(module)
     dev_file = _dev_path(module.path)
-    for child in ast.walk(node):
+    for child in nodes.subtree(node):
         if isinstance(child, ast.Call):
             yield from _debug_call(child, module, flask, dev_file)
         elif isinstance(child, ast.Assign) and flask and _is_true(child.value) and \
@@ -229,7 +239,7 @@ def _framework_debug(node: ast.AST, module: Module) -> Iterator[Hit]:
                 yield Hit(value, message="Django DEBUG is on in a settings module: error pages "
                           "show settings, SQL and source to anyone", confidence=conf,
                           fix=_env_fix(module, value, "DJANGO_DEBUG"))
-    for child in ast.walk(node):
+    for child in nodes.subtree(node):
         if not isinstance(child, ast.Call):
             continue
         name = (module.qualname(child.func) or "").replace("()", "")
@@ -279,7 +289,7 @@ def _cookies(node: ast.AST, module: Module, flag: str, settings: frozenset[str]
                       + ("over plain HTTP too" if flag == "secure" else "to scripts too"))
     if _dev_path(module.path):
         return
-    for child in ast.walk(node):
+    for child in nodes.subtree(node):
         if not isinstance(child, ast.Call) or not isinstance(child.func, ast.Attribute):
             continue
         method = child.func.attr
@@ -332,7 +342,7 @@ def _cors(node: ast.AST, module: Module) -> Iterator[Hit]:
     if "CORS" not in module.text and "cors" not in module.text:
         return
     yield from _django_cors(module)
-    for child in ast.walk(node):
+    for child in nodes.subtree(node):
         if not isinstance(child, ast.Call):
             continue
         name = (module.qualname(child.func) or "").replace("()", "")
