@@ -79,8 +79,9 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
             raise FixConflict(f"column {column} is outside line {line}")
         return start + column - 1
 
-    spans = sorted(((offset(e.line, e.column), offset(e.end_line, e.end_column), e.text)
-                    for e in edits), key=lambda s: (s[0], s[1]))
+    # Identical edits (two fixes adding the same `import os`) are one change.
+    spans = sorted({(offset(e.line, e.column), offset(e.end_line, e.end_column), e.text)
+                    for e in edits}, key=lambda s: (s[0], s[1], s[2]))
     for (_, end, _), (start, _, _) in itertools.pairwise(spans):
         if start < end:
             raise FixConflict("edits overlap")
