@@ -13,7 +13,7 @@ import pytest
 
 from distrust import cli, secrets
 from distrust.config import Config
-from distrust.fixes import apply_edits
+from distrust.fixes import apply_edits, propose
 from distrust.model import Finding
 from distrust.rules import (
     BY_CODE,
@@ -324,3 +324,23 @@ def test_fix_keeps_crlf_line_endings(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert finding.fix is not None
     fixed = apply_edits(source, finding.fix.edits)
     assert fixed.count("\r\n") == fixed.count("\n") == 5
+
+
+def test_two_fixes_add_one_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = ("from flask import Flask\n\napp = Flask(__name__)\napp.debug = True\n"
+              "app.run(debug=True)\n")
+    root = _write(tmp_path / "two", {"app.py": source})
+    findings = _scan(root, monkeypatch, ["DBG001"])
+    assert len(findings) == 2
+    fixed, rejected = propose(findings, {"app.py": source})
+    assert not rejected
+    text = fixed["app.py"].fixed
+    assert text.count("import os") == 1
+    ast.parse(text)
+
+
+def test_no_fix_when_os_means_something_else(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    source = "from flask import Flask\n\nos = None\napp = Flask(__name__)\napp.run(debug=True)\n"
+    [finding] = _scan(_write(tmp_path / "clash", {"app.py": source}), monkeypatch, ["DBG001"])
+    assert finding.fix is None

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from distrust.model import Confidence, Edit, Fix, Severity
 from distrust.python import nodes
 from distrust.python.source import Module
+from distrust.rules import edits
 from distrust.rules.rule import A05, Hit, Rule
 from distrust.secrets import name_words
 
@@ -147,31 +148,19 @@ def _relevant(module: Module) -> bool:
 
 # -- fixes -------------------------------------------------------------------------------------
 
-def _os_import(module: Module) -> tuple[Edit, ...]:
-    """An edit that adds `import os` after the module's top imports, unless `os` is there."""
-    if module.imports.get("os") == "os":
-        return ()
-    line = 1
-    body = module.tree.body
-    for i, stmt in enumerate(body):
-        docstring = i == 0 and isinstance(stmt, ast.Expr) and \
-            isinstance(stmt.value, ast.Constant)
-        if docstring or isinstance(stmt, ast.Import | ast.ImportFrom):
-            line = (stmt.end_lineno or stmt.lineno) + 1
-        else:
-            break
-    return (Edit(module.path, line, 1, line, 1, "import os\n"),)
-
-
 def _env_fix(module: Module, node: ast.expr, variable: str) -> Fix | None:
+    """Replace a literal `True` with `os.environ.get(VARIABLE) == "1"`, importing `os` when
+    the module does not (no fix when the name `os` means something else there)."""
     line, end_line = node.lineno, node.end_lineno or node.lineno
-    if line != end_line:
+    ref = edits.module_ref(module, "os")
+    if line != end_line or ref is None:
         return None
+    name, imports = ref
     replace = Edit(module.path, line, module.column(line, node.col_offset), end_line,
                    module.column(end_line, node.end_col_offset or node.col_offset),
-                   f'os.environ.get("{variable}") == "1"')
+                   f'{name}.environ.get("{variable}") == "1"')
     return Fix(f"read the debug switch from the environment ({variable}=1 turns it on)",
-               (*_os_import(module), replace))
+               (*imports, replace))
 
 
 # -- DBG001 / DBG002 ----------------------------------------------------------------------------
