@@ -7,6 +7,7 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from distrust.python import nodes
 from distrust.python.source import Module
 from distrust.rules.rule import Hit, Rule
 
@@ -38,17 +39,25 @@ def run(
     failures: list[RuleFailure] = []
     if not table:
         return hits, failures
-    for node in ast.walk(module.tree):
-        rules = table.get(type(node))
-        if not rules:
-            continue
-        for rule in rules:
-            assert rule.check is not None
-            try:
-                for found in rule.check(node, module):
-                    hits.append((rule, found if isinstance(found, Hit) else Hit(found)))
-            except Exception as err:
-                failures.append(RuleFailure(rule.code, module.path,
-                                            getattr(node, "lineno", 0),
-                                            f"{type(err).__name__}: {err}"))
+    get = table.get
+    try:
+        for node in nodes.subtree(module.tree):
+            rules = get(type(node))
+            if rules:
+                _dispatch(node, rules, module, hits, failures)
+    finally:
+        nodes.clear()  # the scope lists of this module's functions: no longer needed
     return hits, failures
+
+
+def _dispatch(node: ast.AST, rules: list[Rule], module: Module,
+              hits: list[tuple[Rule, Hit]], failures: list[RuleFailure]) -> None:
+    for rule in rules:
+        assert rule.check is not None
+        try:
+            for found in rule.check(node, module):
+                hits.append((rule, found if isinstance(found, Hit) else Hit(found)))
+        except Exception as err:
+            failures.append(RuleFailure(rule.code, module.path,
+                                        getattr(node, "lineno", 0),
+                                        f"{type(err).__name__}: {err}"))

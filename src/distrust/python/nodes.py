@@ -1,0 +1,147 @@
+"""Fast, explicit-stack walks over `ast` trees, and per-scope node lists shared by the rules.
+
+`ast.walk` and `ast.iter_child_nodes` are generators over `iter_fields`: every node costs
+several generator frames and a `getattr` per field, scalar fields included. The walks here
+read, per node class, only the fields that can hold nodes, and give the nodes in exactly the
+order the `ast` helpers give them, so a rule that switches to them behaves the same.
+
+The scope lists (every node of a function body, not entering nested functions, classes and
+lambdas) are what several rules walk again and again for each function: they are computed once
+per function and kept in a small memo that holds a reference to the node it describes (an
+entry can never answer for another node that reuses a freed node's id). `clear()` drops the
+memo; the pattern walk calls it after each module."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+# Fields of `ast` node classes that hold a string, a number or an arbitrary constant, never a
+# node: skipping them is what makes these walks cheaper than `ast.iter_child_nodes`.
+_SCALAR_FIELDS = frozenset({
+    "id", "attr", "arg", "module", "level", "kind", "conversion", "is_async",
+    "type_comment", "asname", "tag",
+})
+_LEAF_CLASSES: tuple[type[ast.AST], ...] = (ast.Constant,)
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Module)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+MEMO_LIMIT = 20_000
+
+
+def node_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a node class that may hold nodes or lists of nodes, in `_fields` order."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        if issubclass(cls, _LEAF_CLASSES):
+            found = ()
+        else:
+            found = tuple(f for f in getattr(cls, "_fields", ()) if f not in _SCALAR_FIELDS)
+        _FIELDS[cls] = found
+    return found
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """The direct child nodes, in the order of `ast.iter_child_nodes`."""
+    out: list[ast.AST] = []
+    fields = _FIELDS.get(type(node)) or node_fields(type(node))
+    for name in fields:
+        value = getattr(node, name, None)
+        if value is None:
+            continue
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, ast.AST):
+                    out.append(item)
+        elif isinstance(value, ast.AST):
+            out.append(value)
+    return out
+
+
+def walk(node: ast.AST) -> list[ast.AST]:
+    """`node` and every node below it, in the order of `ast.walk` (breadth first)."""
+    out: list[ast.AST] = [node]
+    fields_of = _FIELDS
+    i = 0
+    while i < len(out):
+        current = out[i]
+        i += 1
+        fields = fields_of.get(type(current))
+        if fields is None:
+            fields = node_fields(type(current))
+        for name in fields:
+            value = getattr(current, name, None)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        out.append(item)
+            elif isinstance(value, ast.AST):
+                out.append(value)
+    return out
+
+
+def _scope_walk(node: ast.AST) -> list[ast.AST]:
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = [node]
+    fields_of = _FIELDS
+    nested = _NESTED
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        fields = fields_of.get(type(current))
+        if fields is None:
+            fields = node_fields(type(current))
+        for name in fields:
+            value = getattr(current, name, None)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST) and not isinstance(item, nested):
+                        stack.append(item)
+            elif isinstance(value, ast.AST) and not isinstance(value, nested):
+                stack.append(value)
+    return out
+
+
+_memo: dict[tuple[int, str], tuple[ast.AST, object]] = {}
+
+
+def memo(node: ast.AST, tag: str, compute: Callable[[ast.AST], T]) -> T:
+    """`compute(node)`, computed once per node and tag until `clear()`."""
+    key = (id(node), tag)
+    hit = _memo.get(key)
+    if hit is not None and hit[0] is node:
+        return hit[1]  # type: ignore[return-value]
+    value = compute(node)
+    if len(_memo) >= MEMO_LIMIT:
+        _memo.clear()
+    _memo[key] = (node, value)
+    return value
+
+
+def scope(node: ast.AST) -> list[ast.AST]:
+    """`node` and every node below it, not descending into nested functions, classes and
+    lambdas, in the order of an explicit-stack walk that pushes `ast.iter_child_nodes` in
+    order (so the last child comes first). Memoized for functions, classes, lambdas and
+    modules: the caller must not change the list."""
+    if isinstance(node, _SCOPES):
+        return memo(node, "scope", _scope_walk)
+    return _scope_walk(node)
+
+
+def subtree(node: ast.AST) -> list[ast.AST]:
+    """`node` and every node below it, in the order of `ast.walk`. Memoized for modules,
+    functions, classes and lambdas: the caller must not change the list."""
+    if isinstance(node, _SCOPES):
+        return memo(node, "walk", walk)
+    return walk(node)
+
+
+def clear() -> None:
+    _memo.clear()
