@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from distrust.model import Confidence, Severity
+from distrust.python import nodes
 from distrust.python.source import Module
 from distrust.rules.rule import A01, Hit, Rule
 
@@ -112,17 +113,10 @@ CBV_WRITE = re.compile(r"Update|Delete|Destroy|Edit|(?<!ReadOnly)ModelViewSet")
 
 # --------------------------------------------------------------------------- small helpers
 
-def _walk(node: ast.AST) -> Iterator[ast.AST]:
-    """Every node below `node` (inclusive), not descending into nested functions or classes."""
-    stack: list[ast.AST] = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        for child in ast.iter_child_nodes(current):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-                          | ast.Lambda):
-                continue
-            stack.append(child)
+def _walk(node: ast.AST) -> list[ast.AST]:
+    """Every node below `node` (inclusive), not descending into nested functions or classes
+    (computed once per function: several checks walk the same function)."""
+    return nodes.scope(node)
 
 
 def _last_name(expr: ast.AST) -> str:
@@ -452,6 +446,12 @@ def _mentions_user(expr: ast.AST, users: set[str]) -> bool:
 
 
 def _assignments(func: Function) -> list[tuple[list[str], ast.expr, int]]:
+    """(names bound, value, line) of the function's assignments, by line (computed once per
+    function; callers must not change the list)."""
+    return nodes.memo(func, "authz.assignments", _collect_assignments)
+
+
+def _collect_assignments(func: ast.AST) -> list[tuple[list[str], ast.expr, int]]:
     out: list[tuple[list[str], ast.expr, int]] = []
     for node in _walk(func):
         if isinstance(node, ast.Assign):
@@ -729,6 +729,8 @@ def _function_facts(func: Function, route: Route | None, module: Module) -> Func
     loads = _loads(func, module, ids, data, users)
     guarded = False
     checked: set[str] = set()
+    if not loads:  # the guard facts are read only for the loads: none to check
+        return FunctionFacts(func, route, users, ids, loads, guarded, checked)
     for test in _guard_tests(func):
         if _mentions_user(test, users):
             guarded = True

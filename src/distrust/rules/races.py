@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from distrust.model import Confidence, Severity
+from distrust.python import nodes
 from distrust.python.source import Module
 from distrust.rules.rule import A04, Hit, Rule
 
@@ -64,15 +65,10 @@ def _maybe_money(name: str) -> bool:
     return _is_money(name) or any(w in STOCK_ONLY for w in _words(name))
 
 
-def _walk(node: ast.AST) -> Iterator[ast.AST]:
-    stack: list[ast.AST] = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        for child in ast.iter_child_nodes(current):
-            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-                              | ast.Lambda):
-                stack.append(child)
+def _walk(node: ast.AST) -> list[ast.AST]:
+    """Every node below `node` (inclusive), not descending into nested functions or classes
+    (computed once per function: several checks walk the same function)."""
+    return nodes.scope(node)
 
 
 def _pos(node: ast.AST) -> tuple[int, int]:
