@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from distrust.python import nodes
 from distrust.python.source import Module
 from distrust.rules import names
 
@@ -55,7 +56,7 @@ def _build(module: Module) -> Tables:
             names = out.local_imports.setdefault(id(function), {})
             _bind_import(node, names, module)
         inner = node if isinstance(node, FunctionNode) else function
-        for child in ast.iter_child_nodes(node):
+        for child in nodes.children(node):
             out.parents[id(child)] = node
             stack.append((child, inner))
     for stmt in getattr(module.tree, "body", []):
@@ -175,7 +176,7 @@ def constant_value(expr: ast.AST, module: Module) -> ast.AST:
 def assigned_in(function: ast.AST, name: str) -> list[ast.expr]:
     """The values assigned to a plain name anywhere in a function body."""
     values: list[ast.expr] = []
-    for node in ast.walk(function):
+    for node in nodes.walk(function):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name) and target.id == name:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from distrust import secrets
 from distrust.model import Confidence, Severity
+from distrust.python import nodes
 from distrust.python.source import Module
 from distrust.rules.mentions import mentions
 from distrust.rules.rule import A09, Hit, Rule
@@ -159,14 +160,14 @@ def _auth_context(fn: ast.AST | None) -> bool:
 
 
 def _calls(scope: ast.AST) -> Iterator[ast.Call]:
-    stack: list[ast.AST] = list(ast.iter_child_nodes(scope))
+    stack: list[ast.AST] = nodes.children(scope)
     while stack:
         node = stack.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue  # their own scope: dispatched on their own
         if isinstance(node, ast.Call):
             yield node
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(nodes.children(node))
 
 
 def _check(node: ast.AST, module: Module) -> Iterator[Hit]:
