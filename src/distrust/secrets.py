@@ -24,6 +24,8 @@ from pathlib import PurePosixPath
 SEC001 = "SEC001"
 SEC002 = "SEC002"
 MASK_KEEP = 4
+MAX_VALUE = 2000
+"""Longer literals under a secret name are data (a key in a known format is SEC001's)."""
 MASKED_RULES = frozenset({SEC001, SEC002})
 """Rules whose findings carry a secret value: their snippets are masked and their fingerprints
 never see the value; `secrets.allow-paths` silences them."""
@@ -185,7 +187,7 @@ def looks_secret(value: str, kind: str, name: str = "") -> bool:
     "token"; `name`: the name itself) is plausibly a real secret rather than a placeholder, a
     label or a name."""
     v = _AUTH_SCHEME.sub("", value.strip(), count=1)
-    if is_placeholder(v) or v.lower() in _DEFAULT_PASSWORDS:
+    if len(v) > MAX_VALUE or is_placeholder(v) or v.lower() in _DEFAULT_PASSWORDS:
         return False
     if name and name_words(v) == name_words(name):
         return False  # "password1": "password1", app.secret_key = "secret_key"
@@ -382,7 +384,7 @@ _NO_NAMED_VALUES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "compo
 _API_SPEC = re.compile(r"""(?m)^\s*["']?(?:openapi|swagger)["']?\s*:\s*["']?[23]\.""")
 _ASSIGN = re.compile(
     r"""^\s*(?:export\s+|set\s+|-\s+)?["']?(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)["']?\s*"""
-    r"""(?::|=|:=|=>)\s*(?P<value>.*?)\s*,?\s*$""")
+    r"""(?::|=|:=|=>)\s*(?P<value>.*)$""")
 _QUOTED = re.compile(
     r"""^(?P<q>["'])(?P<inner>(?:\\.|(?!(?P=q)).)*)(?P=q)\s*,?\s*(?:(?:#|;|//).*)?$""")
 
@@ -454,7 +456,7 @@ def _assignment(line: str, number: int) -> SecretHit | None:
     kind = secret_name(name)
     if kind is None:
         return None
-    raw = m.group("value")
+    raw = m.group("value").rstrip().removesuffix(",").rstrip()
     start = m.start("value")
     # Trailing comments in .env / YAML / INI / TOML.
     q = _QUOTED.match(raw)

@@ -344,3 +344,35 @@ def test_no_fix_when_os_means_something_else(tmp_path: Path,
     source = "from flask import Flask\n\nos = None\napp = Flask(__name__)\napp.run(debug=True)\n"
     [finding] = _scan(_write(tmp_path / "clash", {"app.py": source}), monkeypatch, ["DBG001"])
     assert finding.fix is None
+
+
+def test_hostile_input_neither_crashes_nor_hangs(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    deep = "open('/tmp/' + " + " + ".join(["name"] * 3000) + ", 'w')\n"
+    source = "\n".join([
+        "import tempfile, tarfile",
+        "from flask import request",
+        "p = q",
+        "q = p",
+        "def f():",
+        "    a = b",
+        "    b = a",
+        "    open(a, 'w')",
+        "    open(p / 'x', 'w')",
+        "    User(**request.json or request.form or {})",
+        f"    DB_PASSWORD = '{'1.' * 50_000}x'",
+        f"    token = '{'a' * 200_000}'",
+        "    logger.info('%s', " + " + ".join(["password"] * 3000) + ")",
+        deep,
+    ])
+    root = _write(tmp_path / "hostile", {
+        "app.py": source,
+        "config.yaml": "key: " + " " * 20_000 + "x\n" + "a:" * 30_000 + "\n",
+        ".env": "URL=" + "://a:" * 5_000 + "\n",
+    })
+    monkeypatch.chdir(root)
+    outcome = scan([Path(".")], Config(), rules=tuple(BY_CODE[c] for c in CODES))
+    assert not outcome.failures
+    assert not outcome.result.skipped  # every file was analysed
+    found = {(f.rule, f.location.path) for f in outcome.result.findings}
+    assert {("TMP001", "app.py"), ("LOG002", "app.py"), ("MASS001", "app.py")} <= found

@@ -243,11 +243,11 @@ def _shared_path(node: ast.expr | None, module: Module, env: dict[str, ast.expr]
         first = _const_str(left)
         return first is not None and first.startswith(_SHARED_DIRS)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-        return _shared_dir(node.left, module, env)
+        return _shared_dir(node.left, module, env, depth + 1)
     if isinstance(node, ast.Call):
         name = _qual(module, node.func)
         if name in ("os.path.join", "posixpath.join") and len(node.args) >= 2:
-            return _shared_dir(node.args[0], module, env)
+            return _shared_dir(node.args[0], module, env, depth + 1)
         if isinstance(node.func, ast.Attribute) and node.func.attr == "format":
             first = _const_str(node.func.value)
             return first is not None and first.startswith(_SHARED_DIRS)
@@ -256,7 +256,10 @@ def _shared_path(node: ast.expr | None, module: Module, env: dict[str, ast.expr]
     return False
 
 
-def _shared_dir(node: ast.expr, module: Module, env: dict[str, ast.expr]) -> bool:
+def _shared_dir(node: ast.expr, module: Module, env: dict[str, ast.expr],
+                depth: int = 0) -> bool:
+    if depth > 4:
+        return False  # `p = q; q = p`: names that refer to each other
     text = _const_str(node)
     if text is not None:
         return text.rstrip("/") + "/" in _SHARED_DIRS
@@ -265,9 +268,9 @@ def _shared_dir(node: ast.expr, module: Module, env: dict[str, ast.expr]) -> boo
         if name in ("tempfile.gettempdir", "tempfile.gettempdirb"):
             return True
         if name in ("pathlib.Path", "pathlib.PurePath") and node.args:
-            return _shared_dir(node.args[0], module, env)
+            return _shared_dir(node.args[0], module, env, depth + 1)
     if isinstance(node, ast.Name) and node.id in env:
-        return _shared_dir(env[node.id], module, env)
+        return _shared_dir(env[node.id], module, env, depth + 1)
     return False
 
 
