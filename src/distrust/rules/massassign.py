@@ -285,6 +285,24 @@ def _check(node: ast.AST, module: Module) -> Iterator[Hit]:
         return
     nodes = _scope(node)
     _track(nodes, module, flow)
+    yield from _sinks(nodes, module, flow)
+    # Helpers of the same module that assign a mapping they receive wholesale.
+    helpers = _helpers(module)
+    if not helpers:
+        return
+    for n in nodes:
+        if not isinstance(n, ast.Call) or not isinstance(n.func, ast.Name):
+            continue
+        for index, what in helpers.get(n.func.id, ()):
+            arg = _argument(n, index, module)
+            if arg is not None and _raw(arg, module, flow):
+                yield Hit(n, message=f"`{n.func.id}()` receives every field of the request "
+                          f"and passes them to {what}: the client chooses which attributes "
+                          "are set")
+                break
+
+
+def _sinks(nodes: list[ast.AST], module: Module, flow: _Flow) -> Iterator[Hit]:
     dict_names = {t.id for n in nodes if isinstance(n, ast.Assign)
                   and isinstance(n.value, ast.Dict | ast.DictComp)
                   for t in n.targets if isinstance(t, ast.Name)}
@@ -293,6 +311,59 @@ def _check(node: ast.AST, module: Module) -> Iterator[Hit]:
             yield from _call_sink(n, module, flow, dict_names)
         elif isinstance(n, ast.For):
             yield from _setattr_loop(n, module, flow)
+
+
+def _argument(call: ast.Call, index: int, module: Module) -> ast.expr | None:
+    fn = module.definitions.get(call.func.id) if isinstance(call.func, ast.Name) else None
+    if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
+    if index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args):
+        return call.args[index]
+    for kw in call.keywords:
+        if index < len(params) and kw.arg == params[index]:
+            return kw.value
+    return None
+
+
+_helper_cache: list[tuple[ast.Module, dict[str, list[tuple[int, str]]]]] = []
+
+
+def _helpers(module: Module) -> dict[str, list[tuple[int, str]]]:
+    """Module-level functions that assign a mapping parameter wholesale: name → (parameter
+    index, what receives it). Computed once per module."""
+    if _helper_cache and _helper_cache[0][0] is module.tree:
+        return _helper_cache[0][1]
+    out: dict[str, list[tuple[int, str]]] = {}
+    for stmt in module.tree.body:
+        if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) or _is_route(stmt):
+            continue
+        params = [a.arg for a in (*stmt.args.posonlyargs, *stmt.args.args)]
+        if not params:
+            continue
+        nodes = _scope(stmt)
+        if not any(isinstance(n, ast.keyword) and n.arg is None for n in nodes) and \
+                not any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name | ast.Attribute)
+                        and (getattr(n.func, "id", "") == "setattr"
+                             or getattr(n.func, "attr", "") == "update") for n in nodes):
+            continue
+        for index, param in enumerate(params):
+            flow = _Flow(raw={param})
+            _track(nodes, module, flow)
+            hit = next(iter(_sinks(nodes, module, flow)), None)
+            if hit is not None and isinstance(hit.node, ast.Call):
+                out.setdefault(stmt.name, []).append((index, _receiver_text(hit.node)))
+    _helper_cache[:] = [(module.tree, out)]
+    return out
+
+
+def _receiver_text(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return f"`{func.id}(...)`"
+    if isinstance(func, ast.Attribute):
+        return f"`.{func.attr}(...)`"
+    return "a model"
 
 
 def _splatted(call: ast.Call, module: Module, flow: _Flow) -> tuple[str, Confidence] | None:
