@@ -426,7 +426,9 @@ def hook_decision(event: Any, args: argparse.Namespace) -> dict[str, Any] | None
     if not isinstance(command, str):
         return None
     where = event.get("cwd")
-    cwd = Path(where) if isinstance(where, str) and Path(where).is_dir() else None
+    # The agent's own harness reports its working folder; it is only tested for existence.
+    is_dir = isinstance(where, str) and Path(where).is_dir()  # distrust: ignore[PATH001] cwd
+    cwd = Path(where) if is_dir and isinstance(where, str) else None
     reasons: list[str] = []
     for install in installs_in(command, cwd=cwd):
         verdict = _verdict(install, args, cwd)
