@@ -175,7 +175,9 @@ def test_speed_table_rows_and_figures(smoke_run: Path) -> None:
         wall = runs[key]["median_wall_s"]
         assert len(runs[key]["wall_s"]) == 1 and wall > 0
         assert row[1] == f"{wall:.2f}"
-        assert float(row[2]) >= 0 and float(row[3]) > 0
+        assert float(row[2]) >= 0
+        # Peak RSS: a figure, or "<= N" where it cannot be told from the harness's own size.
+        assert float(row[3].removeprefix("<= ")) > 0
         assert row[4] == f"{lines / wall:,.0f}"
         assert row[7] == "1"
         ratio = wall / floor_wall
@@ -187,7 +189,7 @@ def test_speed_table_rows_and_figures(smoke_run: Path) -> None:
     )
     assert hits  # the smoke corpus has real vulnerabilities that distrust reports
 
-    deps = table_rows(report["deps"])
+    deps = table_rows(report["deps"].split("\n\n", 1)[-1])
     assert deps[0] == ["Mode", "Wall s (median)", "Runs", "Note"]
     assert [row[0] for row in deps[1:]] == ["offline"]
 

@@ -128,6 +128,7 @@ def speed_table(tree: dict[str, object]) -> str:
     runs: dict[str, dict[str, object]] = tree["runs"]  # type: ignore[assignment]
     lines_total = int(tree["lines"])  # type: ignore[call-overload]
     floor = _med(runs.get("floor", {}), "median_wall_s")
+    rss_floor = runs.get("_rss_floor_mib")
     header = ["Measurement", "Wall s (median)", "CPU s (median)", "Peak RSS MiB", "Lines/s",
               "x floor", "Findings", "Runs", "Command"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -149,10 +150,18 @@ def speed_table(tree: dict[str, object]) -> str:
         note = f" (stopped: {escape(str(data['error']))})" if data.get("error") else ""
         lines.append(
             f"| {title}{note} | {secs(wall)} | {secs(cpu)} | "
-            f"{'-' if rss is None else f'{rss:.0f}'} | {per_s} | {vs_floor} | "
+            f"{_rss(rss, rss_floor)} | {per_s} | {vs_floor} | "
             f"{'-' if findings is None else findings} | {count} | `{command}` |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _rss(rss: float | None, rss_floor: object) -> str:
+    if rss is None:
+        return "-"
+    if isinstance(rss_floor, int | float) and rss <= rss_floor + 1:
+        return f"<= {rss_floor:.0f}"
+    return f"{rss:.0f}"
 
 
 def ratio_table(tree: dict[str, object]) -> str:
@@ -197,22 +206,29 @@ def scaling_points(trees: dict[str, dict[str, object]]) -> dict[str, list[tuple[
 
 
 def scaling_table(trees: dict[str, dict[str, object]]) -> str:
+    """Median wall time (and CPU time) per tree; the last column compares the two largest."""
     names = list(trees)
-    header = ["Tool"] + [f"{n} ({int(trees[n]['lines']):,} lines), s" for n in names]  # type: ignore[call-overload]
+    header = ["Tool"] + [
+        f"{n} ({int(trees[n]['lines']):,} lines): wall s (CPU s)"  # type: ignore[call-overload]
+        for n in names
+    ]
     if len(names) >= 2:
-        header.append(f"{names[-1]} / {names[-2]}")
+        header.append(f"{names[-1]} / {names[-2]}: wall (CPU)")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for key, title, _ in CHART_SERIES:
-        walls = []
+        walls, cpus = [], []
         for name in names:
             runs: dict[str, dict[str, object]] = trees[name]["runs"]  # type: ignore[assignment]
             walls.append(_med(runs.get(key, {}), "median_wall_s"))
+            cpus.append(_med(runs.get(key, {}), "median_cpu_s"))
         if all(w is None for w in walls):
             continue
-        row = [title] + [secs(w) for w in walls]
+        row = [title] + [
+            "-" if w is None else f"{secs(w)} ({secs(c)})" for w, c in zip(walls, cpus, strict=True)
+        ]
         if len(names) >= 2:
-            a, b = walls[-1], walls[-2]
-            row.append(ratio(a / b) if a and b else "-")
+            a, b, ca, cb = walls[-1], walls[-2], cpus[-1], cpus[-2]
+            row.append(f"{ratio(a / b)} ({ratio(ca / cb)})" if a and b and ca and cb else "-")
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
 

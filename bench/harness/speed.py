@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import shutil
 import statistics
 import sys
@@ -62,10 +63,12 @@ class Plan:
 
 
 def _display(argv: tuple[str, ...] | list[str]) -> str:
+    """The command as a reader would type it: program names without this machine's paths."""
     shown = []
     for arg in argv:
         if "/" in arg and not arg.startswith("-"):
-            arg = arg.rsplit("/", 1)[-1]
+            parts = arg.rstrip("/").rsplit("/", 2)
+            arg = f"<semgrep-rules>/{parts[-1]}" if parts[-2] == "semgrep-rules" else parts[-1]
         shown.append(arg)
     return " ".join(shown)
 
@@ -140,7 +143,11 @@ def measure_tree(
             Series(tool.name), count, tool.argv({}), tree, out_dir, tool.ok_codes,
             parse=tool.parse, timeout_s=plan.timeout_s,  # type: ignore[arg-type]
         )
-    return {label: series.as_dict() for label, series in results.items()}
+    out: dict[str, object] = {label: series.as_dict() for label, series in results.items()}
+    # On Linux a child's peak RSS starts at the parent's size when it was forked (the figure is
+    # kept across exec), so nothing below the harness's own peak can be seen.
+    out["_rss_floor_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return out
 
 
 def _measure_distrust(
