@@ -264,3 +264,32 @@ def test_a_family_name_selects_that_family_only() -> None:
     everything = {r.code for r in select_rules(ALL_RULES, [], ["CRY", "AUTHZ001"])}
     assert "AUTHZ002" in everything and "AUTHZ001" not in everything
     assert not any(code.startswith("CRY") for code in everything)
+
+
+def test_progress_bar_only_on_a_terminal_for_large_trees(tmp_path: Path) -> None:
+    import pty
+
+    for i in range(210):
+        (tmp_path / f"m{i:03}.py").write_text("x = 1\n")
+    command = [sys.executable, "-m", "distrust", "scan", ".", "--no-deps", "--jobs", "1"]
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=follower,
+                              timeout=120, check=False)
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+    assert proc.returncode == 0
+    assert b"scanning [" in shown and b"210/210" in shown
+    assert b"scanning" not in proc.stdout
+    piped = subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=120, check=False)
+    assert b"scanning" not in piped.stderr
