@@ -293,3 +293,33 @@ def test_progress_bar_only_on_a_terminal_for_large_trees(tmp_path: Path) -> None
     assert b"scanning" not in proc.stdout
     piped = subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=120, check=False)
     assert b"scanning" not in piped.stderr
+
+
+@pytest.mark.parametrize("no_color, coloured", [(False, True), (True, False)])
+def test_colour_only_on_a_terminal_without_no_color(project: Path, no_color: bool,
+                                                    coloured: bool) -> None:
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    if no_color:
+        env["NO_COLOR"] = "1"
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "distrust", "scan", ".", "--no-deps"],
+                              cwd=project, stdout=follower, stderr=subprocess.PIPE, env=env,
+                              timeout=120, check=False)
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+    assert proc.returncode == 1
+    assert b"SQL001" in shown
+    assert (b"\x1b[" in shown) == coloured
