@@ -144,9 +144,9 @@ def collect_tools(args: argparse.Namespace) -> list[Tool | Unavailable]:
 
 
 def scan_once(
-    tool: Tool, tree: Path, out_dir: Path, label: str, timeout_s: float
+    tool: Tool, tree: Path, out_dir: Path, label: str, timeout_s: float, jobs: int
 ) -> tuple[list, str | None, float]:
-    measured = run_measured(tool.argv({"jobs": 2, "no_cache": True}), out_dir=out_dir,
+    measured = run_measured(tool.argv({"jobs": jobs, "no_cache": True}), out_dir=out_dir,
                             label=label, cwd=tree, timeout_s=timeout_s)
     if measured.returncode not in tool.ok_codes:
         return [], f"exit {measured.returncode}: {measured.stderr_tail(300)}", measured.wall_s
@@ -173,7 +173,7 @@ def run_accuracy(args: argparse.Namespace, tools: list[Tool | Unavailable],
             continue
         log(f"accuracy: {tool.name} on BenchmarkPython")
         findings, error, wall = scan_once(tool, checkout, out_dir, f"owasp-{tool.name}",
-                                           args.timeout)
+                                           args.timeout, args.jobs)
         if error:
             errors.append(f"{tool.name} on BenchmarkPython: {error}")
             owasp_scores[tool.name] = error
@@ -184,7 +184,7 @@ def run_accuracy(args: argparse.Namespace, tools: list[Tool | Unavailable],
             "findings": len(findings),
             "flagged": sorted(flagged),
             "wall_s": wall,
-            "command": " ".join(tool.argv({"jobs": 2, "no_cache": True})),
+            "command": " ".join(tool.argv({"jobs": args.jobs, "no_cache": True})),
         }
     results["accuracy"] = {
         "benchmark": {"version": version, "expected": expected_path.name, "cases": len(cases)},
@@ -216,7 +216,8 @@ def run_accuracy(args: argparse.Namespace, tools: list[Tool | Unavailable],
                 continue
             log(f"accuracy: {tool.name} on {set_name}")
             findings, error, _ = scan_once(tool, folder, out_dir,
-                                           f"set-{folder.name}-{tool.name}", args.timeout)
+                                           f"set-{folder.name}-{tool.name}", args.timeout,
+                                           args.jobs)
             if error:
                 errors.append(f"{tool.name} on {set_name}: {error}")
                 table[set_name][tool.name] = {"error": error}
