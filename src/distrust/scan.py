@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from distrust import files, secrets
+from distrust import cache, files, secrets
 from distrust.config import Config
-from distrust.model import Confidence, Finding, Location, Notice, ScanResult, Skipped
+from distrust.model import Confidence, Finding, Location, Notice, ScanResult, Severity, Skipped
 from distrust.model import fingerprint as make_fingerprint
 from distrust.python import suppress, walk
 from distrust.python.source import Module, ParseFailure, parse
@@ -61,16 +61,25 @@ def select_rules(rules: Sequence[Rule], select: Sequence[str], ignore: Sequence[
     return tuple(chosen)
 
 
-def module_name(path: Path) -> tuple[str, bool]:
-    """The dotted module name of a file, from the packages (`__init__.py`) that hold it."""
+def module_name(path: Path, packages: dict[str, list[str]] | None = None
+                ) -> tuple[str, bool]:
+    """The dotted module name of a file, from the packages (`__init__.py`) that hold it.
+    `packages` remembers, per folder, the package names leading to it (one scan's files share
+    their folders)."""
     path = Path(os.path.abspath(path))
     is_package = path.name == "__init__.py"
-    parts = [] if is_package else [path.stem]
     folder = path.parent
-    while (folder / "__init__.py").is_file() and folder.parent != folder:
-        parts.append(folder.name)
-        folder = folder.parent
-    parts.reverse()
+    key = str(folder)
+    outer = packages.get(key) if packages is not None else None
+    if outer is None:
+        outer = []
+        while (folder / "__init__.py").is_file() and folder.parent != folder:
+            outer.append(folder.name)
+            folder = folder.parent
+        outer.reverse()
+        if packages is not None:
+            packages[key] = outer
+    parts = outer if is_package else [*outer, path.stem]
     return ".".join(parts) or path.stem, is_package
 
 
@@ -93,32 +102,71 @@ class _FileResult:
     skipped: Skipped | None
     findings: tuple[Finding, ...]
     failures: tuple[RuleFailure, ...]
+    parsed: bool = False
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A Python file of the scan, read: its text (or why it could not be read), its module
+    name, and its cache key."""
+
+    file: files.SourceFile
+    text: str | Skipped
+    name: str
+    is_package: bool
+    aliases: tuple[str, ...]
+    key: str = ""
+
+
+def _prepare(file: files.SourceFile, max_bytes: int, overlay: Mapping[str, str] | None,
+             store: cache.Cache | None, packages: dict[str, list[str]] | None = None
+             ) -> _Source:
+    text = overlay[file.relpath] if overlay and file.relpath in overlay else \
+        files.read_text(file, max_bytes)
+    name, is_package = module_name(file.path, packages)
+    aliases = _path_names(file.relpath, name)
+    key = "" if store is None or isinstance(text, Skipped) else \
+        store.file_key(file.relpath, name, is_package, aliases, text)
+    return _Source(file, text, name, is_package, aliases, key)
+
+
+def _load(src: _Source) -> Module | Skipped:
+    """The parsed module, or why it was skipped."""
+    if isinstance(src.text, Skipped):
+        return src.text
+    tree = parse(src.text, src.file.relpath)
+    if isinstance(tree, ParseFailure):
+        reason = f"syntax error at line {tree.line}, column {tree.column}: {tree.message}"
+        return Skipped(src.file.relpath, reason)
+    return Module(src.file.relpath, src.name, src.text, tree, src.is_package, src.aliases)
+
+
+def _analyse_source(src: _Source, rules: tuple[Rule, ...], keep_module: bool = True
+                    ) -> _FileResult:
+    relpath = src.file.relpath
+    module = _load(src)
+    if isinstance(module, Skipped):
+        return _FileResult(relpath, None, module, (), ())
+    table = walk.dispatch_table(rules)
+    hits, failures = walk.run(module, table)
+    sup = suppress.collect(module.text) if hits else {}
+    findings = tuple(_pattern_finding(module, rule, hit, sup) for rule, hit in hits)
+    return _FileResult(relpath, module if keep_module else None, None, findings,
+                       tuple(failures), parsed=True)
 
 
 def _analyse_file(file: files.SourceFile, max_bytes: int, rules: tuple[Rule, ...],
                   overlay: Mapping[str, str] | None = None) -> _FileResult:
-    text = overlay[file.relpath] if overlay and file.relpath in overlay else \
-        files.read_text(file, max_bytes)
-    if isinstance(text, Skipped):
-        return _FileResult(file.relpath, None, text, (), ())
-    tree = parse(text, file.relpath)
-    if isinstance(tree, ParseFailure):
-        reason = f"syntax error at line {tree.line}, column {tree.column}: {tree.message}"
-        return _FileResult(file.relpath, None, Skipped(file.relpath, reason), (), ())
-    name, is_package = module_name(file.path)
-    module = Module(file.relpath, name, text, tree, is_package, _path_names(file.relpath, name))
-    table = walk.dispatch_table(rules)
-    hits, failures = walk.run(module, table)
-    sup = suppress.collect(text) if hits else {}
-    findings = tuple(_pattern_finding(module, rule, hit, sup) for rule, hit in hits)
-    return _FileResult(file.relpath, module, None, findings, tuple(failures))
+    return _analyse_source(_prepare(file, max_bytes, overlay, None), rules)
 
 
-def _analyse_many(batch: list[files.SourceFile], max_bytes: int, codes: tuple[str, ...]
-                  ) -> list[_FileResult]:
+def _analyse_many(batch: list[_Source], codes: tuple[str, ...]) -> list[_FileResult]:
+    """In a worker process: the pattern rules on a batch of files. The trees stay here (the
+    main process parses what the taint engine needs itself: cheaper than pickling trees)."""
     by_code = {r.code: r for r in ALL_RULES}
     rules = tuple(by_code[c] for c in codes if c in by_code)
-    return [_analyse_file(f, max_bytes, rules) for f in batch]
+    with _collector_paused():
+        return [_analyse_source(src, rules, keep_module=False) for src in batch]
 
 
 def scan(
@@ -130,11 +178,24 @@ def scan(
     progress: Progress | None = None,
     base: Path | None = None,
     overlay: Mapping[str, str] | None = None,
+    cache_dir: Path | None = None,
 ) -> ScanOutcome:
     """Scan `roots`. `overlay` maps relative paths to texts that replace the files' contents
-    (to check fixes before writing them)."""
+    (to check fixes before writing them; never cached). `cache_dir` holds the results of
+    earlier scans (see `distrust.cache`); None scans without a cache."""
     with _collector_paused():
-        return _scan(roots, config, rules, jobs, progress, base, overlay)
+        store = None if cache_dir is None or overlay else \
+            cache.Cache(cache_dir, cache_salt(config, rules))
+        return _scan(roots, config, rules, jobs, progress, base, overlay, store)
+
+
+def cache_salt(config: Config, rules: Sequence[Rule]) -> str:
+    """What besides a file's text decides its results: the tool, the rules, the
+    configuration (less the settings that only choose files, workers and output)."""
+    settings = replace(config, source="", paths=(), jobs=None, baseline=None, cache_dir=None,
+                       min_severity=Severity.LOW, min_confidence=Confidence.LOW)
+    return cache.digest(cache.tool_digest(), ",".join(sorted(r.code for r in rules)),
+                        repr(settings))
 
 
 @contextmanager
@@ -158,7 +219,7 @@ def _collector_paused() -> Iterator[None]:
 
 def _scan(roots: Sequence[Path], config: Config, rules: Sequence[Rule], jobs: int,
           progress: Progress | None, base: Path | None,
-          overlay: Mapping[str, str] | None) -> ScanOutcome:
+          overlay: Mapping[str, str] | None, store: cache.Cache | None) -> ScanOutcome:
     want_text = any(r.code in secrets.MASKED_RULES for r in rules)
     found, skipped = files.discover(roots, exclude=config.exclude,
                                     max_bytes=config.max_file_size, base=base,
@@ -168,27 +229,52 @@ def _scan(roots: Sequence[Path], config: Config, rules: Sequence[Rule], jobs: in
     pattern_rules = tuple(r for r in rules if r.check is not None)
     if overlay:
         jobs = 1
-    results = _run_files(python, config.max_file_size, pattern_rules, jobs, progress, overlay)
-    modules: list[Module] = []
+    by_kind = taint_rules(tuple(rules))
+    packages: dict[str, list[str]] = {}
+    sources = [_prepare(f, config.max_file_size, overlay, store, packages) for f in python]
+    files_done = _files_from_cache(sources, store)
+    taint_key = store.taint_key(s.key for s in sources if s.key) if store and by_kind else ""
+    taint_done = store.get_taint(taint_key) if store and by_kind else None
+    todo = [src for src in sources if src.file.relpath not in files_done]
+
+    def run_taint(modules: list[Module]) -> cache.TaintEntry:
+        analysis = engine.analyse(tuple(modules), _spec(config))
+        entry = cache.TaintEntry(
+            tuple(taint_findings(list(analysis.flows), by_kind, {m.path: m for m in modules})),
+            tuple(Notice(f"{path}: {message}") for path, message in analysis.notices),
+            tuple(analysis.failures))
+        if store is not None:
+            store.put_taint(taint_key, entry)
+        return entry
+
+    need_taint = bool(by_kind) and taint_done is None
+    results = _run_files(todo, pattern_rules, jobs, progress, len(sources) - len(todo),
+                         len(sources), taint=run_taint if need_taint else None,
+                         sources=sources)
+    if need_taint:
+        taint_done = results.taint
+    for res in results.files:
+        files_done[res.relpath] = _entry_of(res)
+        src_key = results.keys.get(res.relpath, "")
+        if store is not None and src_key:
+            store.put_file(src_key, files_done[res.relpath])
+    modules_scanned = 0
     findings: list[Finding] = []
     failures: list[RuleFailure] = []
-    for res in results:
-        if res.skipped is not None:
-            skipped.append(res.skipped)
-        if res.module is not None:
-            modules.append(res.module)
-        findings.extend(res.findings)
-        failures.extend(res.failures)
+    for src in sources:
+        entry = files_done[src.file.relpath]
+        if entry.skipped is not None:
+            skipped.append(entry.skipped)
+        modules_scanned += entry.parsed
+        findings.extend(entry.findings)
+        failures.extend(RuleFailure(rule, src.file.relpath, line, error)
+                        for rule, line, error in entry.failures)
     notices: list[Notice] = []
-    by_kind = taint_rules(tuple(rules))
-    if by_kind:
-        spec = _spec(config)
-        analysis = engine.analyse(tuple(modules), spec)
-        findings.extend(taint_findings(list(analysis.flows), by_kind,
-                                       {m.path: m for m in modules}))
-        notices.extend(Notice(f"{path}: {message}") for path, message in analysis.notices)
+    if taint_done is not None:
+        findings.extend(taint_done.findings)
+        notices.extend(taint_done.notices)
         failures.extend(RuleFailure("taint", path, line, message)
-                        for path, line, message in analysis.failures)
+                        for path, line, message in taint_done.failures)
     text_findings, text_skipped, texts_read = _secret_findings(texts, config, rules, overlay)
     findings.extend(text_findings)
     skipped.extend(text_skipped)
@@ -197,37 +283,94 @@ def _scan(roots: Sequence[Path], config: Config, rules: Sequence[Rule], jobs: in
                     or not secrets.allowed(f.location.path, config.secrets_allow)]
     findings = _number_fingerprints(findings)
     findings.sort(key=_order)
+    if store is not None:
+        notices.extend(store.notices)
     return ScanOutcome(
-        ScanResult(tuple(findings), tuple(sorted(skipped)), len(modules) + texts_read,
+        ScanResult(tuple(findings), tuple(sorted(skipped)), modules_scanned + texts_read,
                    tuple(notices)),
         tuple(failures),
         {f.relpath: f.path for f in python},
     )
 
 
-def _run_files(python: list[files.SourceFile], max_bytes: int, rules: tuple[Rule, ...],
-               jobs: int, progress: Progress | None, overlay: Mapping[str, str] | None
-               ) -> list[_FileResult]:
-    total = len(python)
-    if jobs <= 1 or total < PARALLEL_MIN_FILES:
+@dataclass
+class _Run:
+    files: list[_FileResult]
+    keys: dict[str, str]
+    taint: cache.TaintEntry | None = None
+
+
+def _files_from_cache(sources: list[_Source], store: cache.Cache | None
+                      ) -> dict[str, cache.FileEntry]:
+    done: dict[str, cache.FileEntry] = {}
+    for src in sources:
+        if isinstance(src.text, Skipped):
+            done[src.file.relpath] = cache.FileEntry(False, src.text, (), ())
+        elif store is not None:
+            entry = store.get_file(src.key)
+            if entry is not None:
+                done[src.file.relpath] = entry
+    return done
+
+
+def _entry_of(res: _FileResult) -> cache.FileEntry:
+    return cache.FileEntry(res.parsed, res.skipped, res.findings,
+                           tuple((f.rule, f.line, f.error) for f in res.failures))
+
+
+def _run_files(todo: list[_Source], rules: tuple[Rule, ...], jobs: int,
+               progress: Progress | None, done: int, total: int,
+               taint: Callable[[list[Module]], cache.TaintEntry] | None,
+               sources: list[_Source]) -> _Run:
+    """The pattern rules on the files in `todo`, in this process or in `jobs` workers; and,
+    when `taint` is given, the taint engine on every module of `sources` (here, while the
+    workers run the rules)."""
+    keys = {src.file.relpath: src.key for src in todo}
+    if jobs <= 1 or len(todo) < PARALLEL_MIN_FILES:
         out = []
-        for i, f in enumerate(python, start=1):
-            out.append(_analyse_file(f, max_bytes, rules, overlay))
+        modules: dict[str, Module] = {}
+        for src in todo:
+            res = _analyse_source(src, rules)
+            if res.module is not None:
+                modules[res.relpath] = res.module
+            out.append(replace(res, module=None))
+            done += 1
             if progress is not None:
-                progress(i, total)
-        return out
-    size = max(1, min(64, total // (jobs * 4) or 1))
-    batches = [python[i : i + size] for i in range(0, total, size)]
+                progress(done, total)
+        result = _Run(out, keys)
+        if taint is not None:
+            result.taint = taint(_modules(sources, modules))
+        return result
+    size = max(1, min(64, len(todo) // (jobs * 4) or 1))
+    batches = [todo[i : i + size] for i in range(0, len(todo), size)]
     codes = tuple(r.code for r in rules)
     out = []
-    done = 0
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for batch_result in pool.map(_analyse_many, batches, [max_bytes] * len(batches),
-                                     [codes] * len(batches)):
+        futures = [pool.submit(_analyse_many, batch, codes) for batch in batches]
+        result = _Run(out, keys)
+        if taint is not None:
+            result.taint = taint(_modules(sources, {}))
+        for future in futures:
+            batch_result = future.result()
             out.extend(batch_result)
             done += len(batch_result)
             if progress is not None:
                 progress(done, total)
+    return result
+
+
+def _modules(sources: list[_Source], parsed: dict[str, Module]) -> list[Module]:
+    """Every module of the scan that parses, in the order of the files, for the taint
+    engine: those parsed already, and the others parsed now."""
+    out = []
+    for src in sources:
+        module = parsed.get(src.file.relpath)
+        if module is None:
+            loaded = _load(src)
+            if isinstance(loaded, Skipped):
+                continue
+            module = loaded
+        out.append(module)
     return out
 
 

@@ -1,0 +1,357 @@
+"""The scan cache: content-addressed results, so that an unchanged re-scan parses nothing.
+
+Two kinds of entries, each one JSON file named by its key (a SHA-256 digest):
+
+- `files/ab/<key>.json`: what the pattern rules found in one Python file (findings, rule
+  failures, or the reason it was skipped, and whether it parsed). The key covers the file's
+  text, its path and module name, and the scan's salt.
+- `taint/ab/<key>.json`: the taint engine's findings, notices and failures for the whole
+  project. The key covers the keys of every Python file of the scan: any edit re-runs it.
+
+The salt covers the tool (its version and the digest of its own source), the Python version,
+the selected rules and the configuration, so an entry written under other rules or another
+configuration is never read. The cache directory is part of the scanned project, which is
+hostile input: entries are JSON (never pickle), start with a format header, carry their own key
+and kind, and are checked field by field when read; an entry that fails any check is ignored,
+rebuilt, and reported as a `Notice`. Writes go to a temporary file in the same directory and
+are moved into place with `os.replace`, so concurrent scans of one project only ever see whole
+entries."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from distrust import __version__
+from distrust.model import (
+    Confidence,
+    Edit,
+    Finding,
+    Fix,
+    Location,
+    Notice,
+    Severity,
+    Skipped,
+    Step,
+)
+
+FORMAT = "distrust-cache"
+FORMAT_VERSION = 1
+DEFAULT_DIR = ".distrust/cache"
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
+
+
+class CorruptEntry(ValueError):
+    """An entry that does not hold what this version writes."""
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """The pattern-rule result of one Python file. `failures` are (rule, line, error)."""
+
+    parsed: bool
+    skipped: Skipped | None
+    findings: tuple[Finding, ...]
+    failures: tuple[tuple[str, int, str], ...]
+
+
+@dataclass(frozen=True)
+class TaintEntry:
+    """The taint result of the project. `failures` are (path, line, message)."""
+
+    findings: tuple[Finding, ...]
+    notices: tuple[Notice, ...]
+    failures: tuple[tuple[str, int, str], ...]
+
+
+@cache
+def tool_digest() -> str:
+    """A digest of this installation of distrust: its version and every file of its package,
+    so that a changed rule or engine never reads results another build wrote."""
+    h = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
+    stack = [resources.files("distrust")]
+    files: list[tuple[str, bytes]] = []
+    while stack:
+        folder = stack.pop()
+        for item in folder.iterdir():
+            if item.is_dir():
+                if item.name != "__pycache__":
+                    stack.append(item)
+            elif item.name.endswith((".py", ".json", ".md", ".toml", ".txt")):
+                files.append((str(item), item.read_bytes()))
+    base = str(resources.files("distrust"))
+    for name, data in sorted(files):
+        h.update(name.removeprefix(base).encode("utf-8", "surrogateescape") + b"\0")
+        h.update(hashlib.sha256(data).digest())
+    return h.hexdigest()
+
+
+def digest(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+class Cache:
+    """One scan's view of the cache directory `root`, for results computed under `salt`."""
+
+    def __init__(self, root: Path, salt: str) -> None:
+        self.root = root
+        self.salt = salt
+        self.notices: list[Notice] = []
+        self.hits = 0
+        self.misses = 0
+        self._write_failed = False
+
+    # --- keys
+
+    def file_key(self, relpath: str, name: str, is_package: bool, aliases: Sequence[str],
+                 text: str) -> str:
+        return digest("file", self.salt, relpath, name, str(is_package), "\0".join(aliases),
+                      text)
+
+    def taint_key(self, file_keys: Iterable[str]) -> str:
+        return digest("taint", self.salt, *sorted(file_keys))
+
+    # --- entries
+
+    def get_file(self, key: str) -> FileEntry | None:
+        data = self._read("files", key)
+        if data is None:
+            return None
+        try:
+            entry = _file_entry(data)
+        except (CorruptEntry, KeyError, TypeError, ValueError) as err:
+            self._corrupt("files", key, str(err))
+            return None
+        self.hits += 1
+        return entry
+
+    def put_file(self, key: str, entry: FileEntry) -> None:
+        self._write("files", key, {
+            "parsed": entry.parsed,
+            "skipped": None if entry.skipped is None else [entry.skipped.path,
+                                                            entry.skipped.reason],
+            "findings": [finding_to_json(f) for f in entry.findings],
+            "failures": [list(f) for f in entry.failures],
+        })
+
+    def get_taint(self, key: str) -> TaintEntry | None:
+        data = self._read("taint", key)
+        if data is None:
+            return None
+        try:
+            entry = TaintEntry(
+                tuple(finding_from_json(f) for f in _list(data["findings"])),
+                tuple(Notice(_str(n)) for n in _list(data["notices"])),
+                tuple(_failure(f) for f in _list(data["failures"])),
+            )
+        except (CorruptEntry, KeyError, TypeError, ValueError) as err:
+            self._corrupt("taint", key, str(err))
+            return None
+        self.hits += 1
+        return entry
+
+    def put_taint(self, key: str, entry: TaintEntry) -> None:
+        self._write("taint", key, {
+            "findings": [finding_to_json(f) for f in entry.findings],
+            "notices": [n.message for n in entry.notices],
+            "failures": [list(f) for f in entry.failures],
+        })
+
+    # --- storage
+
+    def path(self, kind: str, key: str) -> Path:
+        return self.root / kind / key[:2] / f"{key}.json"
+
+    def _read(self, kind: str, key: str) -> dict[str, Any] | None:
+        path = self.path(kind, key)
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_ENTRY_BYTES + 1)
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except OSError as err:
+            self._corrupt(kind, key, f"cannot be read ({err.strerror or err})")
+            return None
+        try:
+            if len(raw) > MAX_ENTRY_BYTES:
+                raise CorruptEntry("too large")
+            data = json.loads(raw.decode("utf-8"))
+            if not isinstance(data, dict):
+                raise CorruptEntry("not an object")
+            if data.get("format") != FORMAT or data.get("version") != FORMAT_VERSION:
+                raise CorruptEntry("written by another tool or format version")
+            if data.get("kind") != kind or data.get("key") != key:
+                raise CorruptEntry("its key does not match its name")
+            body = data.get("data")
+            if not isinstance(body, dict):
+                raise CorruptEntry("no data")
+        except (CorruptEntry, UnicodeDecodeError, ValueError, RecursionError) as err:
+            self._corrupt(kind, key, str(err) or type(err).__name__)
+            return None
+        return body
+
+    def _write(self, kind: str, key: str, body: dict[str, Any]) -> None:
+        if self._write_failed:
+            return
+        path = self.path(kind, key)
+        text = json.dumps({"format": FORMAT, "version": FORMAT_VERSION, "kind": kind,
+                           "key": key, "data": body}, ensure_ascii=True,
+                          separators=(",", ":"))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="ascii") as handle:
+                    handle.write(text)
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError as err:
+            self._write_failed = True
+            self.notices.append(Notice(
+                f"cache: cannot write to {self.root} ({err.strerror or err}); results are "
+                "not cached"))
+
+    def _corrupt(self, kind: str, key: str, why: str) -> None:
+        self.misses += 1
+        self.notices.append(Notice(
+            f"cache: ignored an unreadable entry {kind}/{key[:2]}/{key}.json ({why}); rebuilt"))
+
+
+# --- JSON codec of findings: explicit, checked field by field --------------------------------
+
+
+def finding_to_json(f: Finding) -> dict[str, Any]:
+    return {
+        "rule": f.rule, "name": f.name, "message": f.message,
+        "severity": int(f.severity), "confidence": int(f.confidence),
+        "location": _loc_json(f.location), "snippet": f.snippet,
+        "fingerprint": f.fingerprint,
+        "steps": [[_loc_json(s.location), s.note] for s in f.steps],
+        "cwe": f.cwe, "suppressed": f.suppressed, "justification": f.justification,
+        "fix": None if f.fix is None else {
+            "description": f.fix.description,
+            "edits": [[e.path, e.line, e.column, e.end_line, e.end_column, e.text]
+                      for e in f.fix.edits],
+        },
+        "ai_authored": f.ai_authored,
+    }
+
+
+def finding_from_json(data: object) -> Finding:
+    d = _dict(data)
+    fix = d["fix"]
+    cwe = d["cwe"]
+    ai = d["ai_authored"]
+    return Finding(
+        rule=_str(d["rule"]), name=_str(d["name"]), message=_str(d["message"]),
+        severity=Severity(_int(d["severity"])), confidence=Confidence(_int(d["confidence"])),
+        location=_loc(d["location"]), snippet=_str(d["snippet"]),
+        fingerprint=_str(d["fingerprint"]),
+        steps=tuple(_step(s) for s in _list(d["steps"])),
+        cwe=None if cwe is None else _int(cwe),
+        suppressed=_bool(d["suppressed"]), justification=_str(d["justification"]),
+        fix=None if fix is None else Fix(
+            _str(_dict(fix)["description"]),
+            tuple(_edit(e) for e in _list(_dict(fix)["edits"]))),
+        ai_authored=None if ai is None else _bool(ai),
+    )
+
+
+def _file_entry(d: dict[str, Any]) -> FileEntry:
+    skipped = d["skipped"]
+    if skipped is not None:
+        pair = _list(skipped)
+        if len(pair) != 2:
+            raise CorruptEntry("bad skipped record")
+        skipped = Skipped(_str(pair[0]), _str(pair[1]))
+    return FileEntry(
+        _bool(d["parsed"]), skipped,
+        tuple(finding_from_json(f) for f in _list(d["findings"])),
+        tuple(_rule_failure(f) for f in _list(d["failures"])),
+    )
+
+
+def _loc_json(loc: Location) -> list[object]:
+    return [loc.path, loc.line, loc.column, loc.end_line, loc.end_column]
+
+
+def _loc(data: object) -> Location:
+    items = _list(data)
+    if len(items) != 5:
+        raise CorruptEntry("bad location")
+    return Location(_str(items[0]), _int(items[1]), _int(items[2]), _int(items[3]),
+                    _int(items[4]))
+
+
+def _step(data: object) -> Step:
+    items = _list(data)
+    if len(items) != 2:
+        raise CorruptEntry("bad step")
+    return Step(_loc(items[0]), _str(items[1]))
+
+
+def _edit(data: object) -> Edit:
+    items = _list(data)
+    if len(items) != 6:
+        raise CorruptEntry("bad edit")
+    return Edit(_str(items[0]), _int(items[1]), _int(items[2]), _int(items[3]), _int(items[4]),
+                _str(items[5]))
+
+
+def _failure(data: object) -> tuple[str, int, str]:
+    items = _list(data)
+    if len(items) != 3:
+        raise CorruptEntry("bad failure record")
+    return _str(items[0]), _int(items[1]), _str(items[2])
+
+
+_rule_failure = _failure
+
+
+def _dict(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise CorruptEntry("expected an object")
+    return value
+
+
+def _list(value: object) -> list[Any]:
+    if not isinstance(value, list):
+        raise CorruptEntry("expected a list")
+    return value
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise CorruptEntry("expected a string")
+    return value
+
+
+def _int(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise CorruptEntry("expected a number")
+    return value
+
+
+def _bool(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise CorruptEntry("expected true or false")
+    return value

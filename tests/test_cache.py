@@ -1,0 +1,226 @@
+"""The scan cache: a warm scan reads results instead of parsing, an edit re-analyses, bad
+entries are rebuilt with a notice, concurrent scans leave a valid cache."""
+
+from __future__ import annotations
+
+import ast
+import json
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from distrust import scan
+from distrust.cli import main
+from distrust.config import Config
+from distrust.model import ScanResult
+from distrust.rules import ALL_RULES
+
+VIEW = '''\
+import hashlib
+import sqlite3
+from flask import Flask, request
+
+from helpers import lookup
+
+app = Flask(__name__)
+
+
+@app.route("/user")
+def user():
+    name = request.args.get("name")
+    db = sqlite3.connect("app.db")
+    db.execute(f"SELECT * FROM users WHERE name = '{name}'")
+    return lookup(request.args.get("q"))
+
+
+def hash_password(password):
+    return hashlib.md5(password.encode()).hexdigest()
+'''
+
+HELPERS = '''\
+import os
+
+
+def lookup(term):
+    os.system("grep " + term + " /var/data")
+    return "ok"
+'''
+
+
+def _project(root: Path) -> Path:
+    (root / "views.py").write_text(VIEW)
+    (root / "helpers.py").write_text(HELPERS)
+    (root / "broken.py").write_text("def broken(:\n")
+    for i in range(20):  # enough files for the worker processes
+        (root / f"mod{i:02}.py").write_text(f"VALUE = {i}\n\ndef f{i}(x):\n    return x + {i}\n")
+    return root
+
+
+def _scan(root: Path, cache_dir: Path | None, jobs: int = 1,
+          config: Config | None = None) -> ScanResult:
+    outcome = scan.scan([root], config or Config(), rules=ALL_RULES, jobs=jobs,
+                        cache_dir=cache_dir)
+    assert not outcome.failures
+    return outcome.result
+
+
+def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed on a warm scan")
+
+    monkeypatch.setattr(scan, "parse", refuse)
+    monkeypatch.setattr(ast, "parse", refuse)
+
+
+def _entries(cache_dir: Path) -> list[Path]:
+    return sorted(p for p in cache_dir.rglob("*.json"))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    return _project(root)
+
+
+def test_warm_scan_gives_the_same_result_and_parses_nothing(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache_dir = tmp_path / "cache"
+    uncached = _scan(project, None)
+    cold = _scan(project, cache_dir)
+    assert cold == uncached
+    rules = {f.rule for f in cold.findings}
+    assert {"SQL001", "CMD001"} <= rules  # taint, across two modules
+    assert len(rules) > 2  # and pattern rules
+    assert [Path(s.path).name for s in cold.skipped] == ["broken.py"]
+    assert _entries(cache_dir / "files") and _entries(cache_dir / "taint")
+    with monkeypatch.context() as m:
+        _no_parsing(m)
+        warm = _scan(project, cache_dir)
+        warm_parallel = _scan(project, cache_dir, jobs=2)
+    assert warm == cold == warm_parallel
+    assert not warm.notices
+
+
+def test_without_a_cache_dir_nothing_is_written(project: Path, tmp_path: Path) -> None:
+    _scan(project, None)
+    assert not list(tmp_path.rglob("*.json"))
+
+
+def test_an_edit_is_re_analysed(project: Path, tmp_path: Path,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    cache_dir = tmp_path / "cache"
+    before = _scan(project, cache_dir)
+    assert any(f.rule == "CMD001" and f.location.path.endswith("helpers.py")
+               for f in before.findings)
+    # The sink moves out of the helper: the flow through it is gone, the rest stays.
+    (project / "helpers.py").write_text(HELPERS.replace(
+        'os.system("grep " + term + " /var/data")', 'os.system("grep fixed /var/data")'))
+    parsed: list[str] = []
+    real = scan.parse
+
+    def counting(text: str, filename: str) -> object:
+        parsed.append(filename)
+        return real(text, filename)
+
+    monkeypatch.setattr(scan, "parse", counting)
+    after = _scan(project, cache_dir)
+    monkeypatch.setattr(scan, "parse", real)
+    assert after == _scan(project, None)
+    assert not any(f.rule == "CMD001" for f in after.findings)
+    assert any(f.rule == "SQL001" for f in after.findings)
+    # The pattern rules ran again on the edited file only; the taint engine re-read the
+    # project (its result depends on every module).
+    assert [Path(p).name for p in parsed].count("helpers.py") == 1
+    assert [Path(p).name for p in parsed].count("views.py") == 1
+
+
+def test_a_corrupt_entry_is_rebuilt_with_a_notice(project: Path, tmp_path: Path) -> None:
+    cache_dir = tmp_path / "cache"
+    cold = _scan(project, cache_dir)
+    entries = _entries(cache_dir / "files")
+    bad = {
+        entries[0]: b"\x00\xff not json",
+        entries[1]: json.dumps({"format": "someone-else", "version": 1}).encode(),
+        entries[2]: json.dumps({"format": "distrust-cache", "version": 1, "kind": "files",
+                                "key": "0" * 64, "data": {}}).encode(),
+    }
+    data = json.loads(entries[3].read_text())
+    data["data"]["findings"] = [{"rule": 1}]
+    bad[entries[3]] = json.dumps(data).encode()
+    for path, raw in bad.items():
+        path.write_bytes(raw)
+    taint = _entries(cache_dir / "taint")[0]
+    taint.write_text(taint.read_text()[:-5])
+    again = _scan(project, cache_dir)
+    notices = [n.message for n in again.notices]
+    assert len(notices) == 5
+    assert all(m.startswith("cache: ignored an unreadable entry") for m in notices)
+    assert (again.findings, again.skipped, again.files_scanned) == (
+        cold.findings, cold.skipped, cold.files_scanned)
+    assert _scan(project, cache_dir) == cold  # rebuilt: quiet again
+
+
+def test_configuration_and_rules_are_part_of_the_key(project: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    cache_dir = tmp_path / "cache"
+    _scan(project, cache_dir)
+    count = len(_entries(cache_dir))
+    fewer = scan.select_rules(ALL_RULES, ["CRY"], [])
+    outcome = scan.scan([project], Config(), rules=fewer, jobs=1, cache_dir=cache_dir)
+    assert {f.rule[:3] for f in outcome.result.findings} == {"CRY"}
+    assert len(_entries(cache_dir)) > count
+    with monkeypatch.context() as m:
+        _no_parsing(m)
+        with pytest.raises(AssertionError, match="parsed on a warm scan"):
+            _scan(project, cache_dir, config=Config(max_file_size=1_000_000))
+
+
+def _scan_in_process(root: str, cache_dir: str) -> None:
+    _scan(Path(root), Path(cache_dir), jobs=1)
+
+
+def test_concurrent_scans_leave_a_valid_cache(project: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    cache_dir = tmp_path / "cache"
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_scan_in_process, args=(str(project), str(cache_dir)))
+               for _ in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+        assert w.exitcode == 0
+    assert not list(cache_dir.rglob(".tmp-*"))
+    for entry in _entries(cache_dir):
+        assert json.loads(entry.read_text())["format"] == "distrust-cache"
+    expected = _scan(project, None)
+    with monkeypatch.context() as m:
+        _no_parsing(m)
+        warm = _scan(project, cache_dir)
+    assert warm == expected
+
+
+def test_cli_uses_the_project_cache_unless_told_not_to(
+        project: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(project)
+    assert main(["scan", "--no-cache", "--no-deps", "--format", "json"]) == 1
+    assert not (project / ".distrust").exists()
+    cold_out = capsys.readouterr().out
+    assert main(["scan", "--no-deps", "--format", "json"]) == 1
+    assert list((project / ".distrust" / "cache").rglob("*.json"))
+    first = capsys.readouterr().out
+    with monkeypatch.context() as m:
+        _no_parsing(m)
+        assert main(["scan", "--no-deps", "--format", "json"]) == 1
+    warm = capsys.readouterr().out
+
+    def strip(text: str) -> object:
+        return {k: v for k, v in json.loads(text).items() if k != "tool"}
+
+    assert strip(cold_out) == strip(first) == strip(warm)
+    (project / "distrust.toml").write_text('cache-dir = "elsewhere"\n')
+    assert main(["scan", "--no-deps", "--format", "json"]) == 1
+    assert list((project / "elsewhere").rglob("*.json"))
