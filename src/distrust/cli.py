@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from distrust import __version__, baseline, config, fixes, scan
+from distrust import __version__, baseline, cache, config, fixes, scan
 from distrust.deps import commands
 from distrust.errors import DistrustError, UsageError
 from distrust.model import Confidence, Finding, Notice, RunInfo, ScanResult, Severity
@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-j", "--jobs", type=_jobs, metavar="N",
                    help="worker processes (default: the number of CPUs)")
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the results cache (default: .distrust/cache "
+                        "in the project, or the cache-dir setting)")
     commands.add_scan_arguments(p)
     p.add_argument("--diff", action="store_true",
                    help="print the fixes the rules offer as a unified diff (changes nothing)")
@@ -172,7 +175,9 @@ def run_scan(args: argparse.Namespace) -> int:
     jobs = args.jobs or cfg.jobs or os.cpu_count() or 1
     progress = None if args.no_progress else _progress_bar()
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    outcome = scan.scan(paths, cfg, rules=rules, jobs=jobs, progress=progress)
+    cache_dir = None if args.no_cache else cache_folder(cfg)
+    outcome = scan.scan(paths, cfg, rules=rules, jobs=jobs, progress=progress,
+                        cache_dir=cache_dir)
     if progress is not None:
         progress(-1, -1)
     if args.diff or args.fix:
@@ -202,6 +207,14 @@ def merge(code: ScanResult, deps: ScanResult, chosen: set[str]) -> ScanResult:
                                      f.rule, f.fingerprint))
     return ScanResult(tuple(findings), tuple(sorted({*code.skipped, *deps.skipped})),
                       code.files_scanned, (*code.notices, *deps.notices))
+
+
+def cache_folder(cfg: config.Config) -> Path:
+    """The `cache-dir` setting (relative to the configuration file's folder), or
+    `.distrust/cache` in that folder, or in the current one when there is no configuration
+    file."""
+    home = Path(cfg.source).parent if cfg.source else Path.cwd()
+    return home / (cfg.cache_dir or cache.DEFAULT_DIR)
 
 
 def run_fixes(args: argparse.Namespace, paths: Sequence[Path], cfg: config.Config,
