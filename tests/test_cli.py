@@ -236,8 +236,8 @@ def test_jobs_give_byte_identical_output(tmp_path: Path, monkeypatch: pytest.Mon
     for i in range(40):
         (tmp_path / f"mod{i:02}.py").write_text(APP if i % 3 == 0 else SAFE)
     monkeypatch.chdir(tmp_path)
-    one = run(capsys, "scan", "--jobs", "1", "--format", "json")
-    two = run(capsys, "scan", "--jobs", "2", "--format", "json")
+    one = run(capsys, "scan", "--jobs", "1", "--format", "json", "--no-cache")
+    two = run(capsys, "scan", "--jobs", "2", "--format", "json", "--no-cache")
     strip = [json.dumps({k: v for k, v in json.loads(o).items() if k != "tool"}) for o in
              (one[1], two[1])]
     assert one[0] == two[0] == 1
