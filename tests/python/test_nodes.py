@@ -57,6 +57,16 @@ def _old_scope(node: ast.AST) -> Iterator[ast.AST]:
                 stack.append(child)
 
 
+def _old_below(scope: ast.AST) -> Iterator[ast.AST]:
+    stack = list(ast.iter_child_nodes(scope))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
 def _same(a: list[ast.AST], b: list[ast.AST]) -> bool:
     return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
@@ -84,6 +94,8 @@ def test_walks_match_the_ast_helpers(tree: ast.Module) -> None:
                       | ast.Module | ast.Call):
             assert _same(nodes.scope(node), list(_old_scope(node)))
             assert _same(nodes.subtree(node), list(ast.walk(node)))
+            assert _same(nodes.below(node, (ast.FunctionDef, ast.AsyncFunctionDef)),
+                         list(_old_below(node)))
     nodes.clear()
 
 

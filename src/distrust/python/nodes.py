@@ -109,6 +109,34 @@ def _scope_walk(node: ast.AST) -> list[ast.AST]:
     return out
 
 
+def below(node: ast.AST, stop: tuple[type[ast.AST], ...]) -> list[ast.AST]:
+    """The nodes below `node` (not `node` itself), neither giving nor entering nodes of the
+    `stop` types, in the order of an explicit-stack walk seeded with `node`'s children (the
+    last child comes first)."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = children(node)
+    fields_of = _FIELDS
+    while stack:
+        current = stack.pop()
+        if isinstance(current, stop):
+            continue
+        out.append(current)
+        fields = fields_of.get(type(current))
+        if fields is None:
+            fields = node_fields(type(current))
+        for name in fields:
+            value = getattr(current, name, None)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        stack.append(item)
+            elif isinstance(value, ast.AST):
+                stack.append(value)
+    return out
+
+
 _memo: dict[tuple[int, str], tuple[ast.AST, object]] = {}
 
 

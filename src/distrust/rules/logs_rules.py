@@ -160,14 +160,13 @@ def _auth_context(fn: ast.AST | None) -> bool:
 
 
 def _calls(scope: ast.AST) -> Iterator[ast.Call]:
-    stack: list[ast.AST] = nodes.children(scope)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue  # their own scope: dispatched on their own
+    # Nested functions are their own scopes, dispatched on their own.
+    for node in nodes.below(scope, _OWN_SCOPES):
         if isinstance(node, ast.Call):
             yield node
-        stack.extend(nodes.children(node))
+
+
+_OWN_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _check(node: ast.AST, module: Module) -> Iterator[Hit]:
