@@ -17,6 +17,7 @@ import argparse
 import datetime
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -290,18 +291,29 @@ def run_speed(args: argparse.Namespace, tools: list[Tool | Unavailable],
     return errors
 
 
+def run_date(results: dict) -> str:
+    """When the run began (older results.json files have it only in their run description)."""
+    if results.get("date"):
+        return str(results["date"])
+    match = re.search(r"- Date: (.+)", results.get("sections", {}).get("run-info", ""))
+    return match.group(1).strip() if match else "unknown date"
+
+
 def speed_sections(results: dict) -> tuple[dict[str, str], str]:
     """The speed tables and the scaling chart, from the raw figures of results.json."""
     speed = results["speed"]
     main = [n for n, t in speed.items() if t.get("main", n not in corpora.SCALING_TIERS)]
+    when = run_date(results)
     sections = {}
     for name in main:
         tree = speed[name]
-        sections[f"speed-{name}"] = (f"{tree['files']} files, {tree['lines']:,} lines of "
-                                     "Python.\n\n" + report.speed_table(tree))
+        sections[f"speed-{name}"] = (f"Run of {when}: {tree['files']} files, {tree['lines']:,} "
+                                     "lines of Python.\n\n" + report.speed_table(tree))
         sections[f"ratios-{name}"] = report.ratio_table(tree)
-    chart_trees = {n: t for n, t in speed.items() if n not in main} or {n: speed[n] for n in main}
-    sections["scaling"] = report.scaling_table(chart_trees)
+    scaling = {n: t for n, t in speed.items() if n not in main}
+    if scaling:
+        sections["scaling"] = f"Run of {when}.\n\n" + report.scaling_table(scaling)
+    chart_trees = scaling or {n: speed[n] for n in main}
     chart = report.scaling_svg(report.scaling_points(chart_trees),
                                "Wall time against lines of Python (cold scans, medians)")
     return sections, chart
@@ -464,6 +476,7 @@ def main(argv: list[str]) -> int:
         return 0
     tools = collect_tools(args)
     results: dict = {"what": args.what, "smoke": args.smoke,
+                     "date": f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
                      "tools": {t.name: (t.reason if isinstance(t, Unavailable) else t.version)
                                for t in tools},
                      "sections": {"run-info": versions_section(tools, args)}}

@@ -161,7 +161,7 @@ def test_speed_table_rows_and_figures(smoke_run: Path) -> None:
     files = sorted(SMOKE.rglob("*.py"))
     lines = sum(path.read_bytes().count(b"\n") for path in files)
     text = report["speed-smoke"]
-    assert text.lstrip().startswith(f"{len(files)} files, {lines:,} lines of Python.")
+    assert f": {len(files)} files, {lines:,} lines of Python." in text.strip().split("\n\n")[0]
     rows = table_rows(text)
     assert rows[0] == ["Measurement", "Wall s (median)", "CPU s (median)", "Peak RSS MiB",
                        "Lines/s", "x floor", "Findings", "Runs", "Command"]
