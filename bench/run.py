@@ -405,13 +405,15 @@ def versions_section(tools: list[Tool | Unavailable], args: argparse.Namespace) 
         else:
             lines.append(f"- {tool.name} {tool.version}")
     manifest = args.corpus_dir / "manifest.json"
-    if not args.smoke and manifest.exists():
+    if not args.smoke and manifest.exists() and args.what in ("accuracy", "all"):
         data = json.loads(manifest.read_text())
         for key in ("BenchmarkPython", "semgrep-rules", "sallm", "cyberseceval"):
             if key in data and "commit" in data[key]:
                 lines.append(f"- {key} checkout: {data[key]['commit']}")
-    lines.append(f"- Runs per measurement: {args.runs} (Semgrep: {args.semgrep_runs}); "
-                 f"N = {args.jobs}; Semgrep --jobs {args.semgrep_jobs}")
+    semgrep = any(t.name == "semgrep" and not isinstance(t, Unavailable) for t in tools)
+    lines.append(f"- Runs per measurement: {args.runs}; N = {args.jobs}"
+                 + (f"; Semgrep: {args.semgrep_runs} run(s), --jobs {args.semgrep_jobs}"
+                    if semgrep else ""))
     return "\n".join(lines) + "\n"
 
 
