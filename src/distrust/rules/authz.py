@@ -455,7 +455,9 @@ def _collect_assignments(func: ast.AST) -> list[tuple[list[str], ast.expr, int]]
     out: list[tuple[list[str], ast.expr, int]] = []
     for node in _walk(func):
         if isinstance(node, ast.Assign):
-            names = [n.id for t in node.targets for n in _walk(t) if isinstance(n, ast.Name)]
+            names = [n.id for t in node.targets
+                     for n in ((t,) if isinstance(t, ast.Name) else _walk(t))
+                     if isinstance(n, ast.Name)]
             out.append((names, node.value, node.lineno))
         elif isinstance(node, ast.AnnAssign | ast.NamedExpr) and node.value is not None:
             names = [n.id for n in _walk(node.target) if isinstance(n, ast.Name)]
@@ -639,9 +641,23 @@ def _model_of(call: ast.Call, module: Module, consts: dict[str, str] | None = No
     return None
 
 
+def _candidate_loads(func: Function, module: Module
+                     ) -> list[tuple[ast.Call, tuple[str, bool]]]:
+    """The outermost calls of the function that read a model, with the model and whether
+    they write (computed once per function)."""
+    def find(_: ast.AST) -> list[tuple[ast.Call, tuple[str, bool]]]:
+        consts = _sql_constants(func)
+        out = []
+        for call in _outer_calls(func):
+            found = _model_of(call, module, consts)
+            if found is not None:
+                out.append((call, found))
+        return out
+    return nodes.memo(func, "authz.candidate-loads", find)
+
+
 def _loads(func: Function, module: Module, ids: set[str], data: set[str], users: set[str]
            ) -> list[Load]:
-    consts = _sql_constants(func)
     targets: dict[int, str] = {}
     for node in _walk(func):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 \
@@ -649,11 +665,7 @@ def _loads(func: Function, module: Module, ids: set[str], data: set[str], users:
             value = node.value.value if isinstance(node.value, ast.Await) else node.value
             targets[id(value)] = node.targets[0].id
     out: list[Load] = []
-    for call in _outer_calls(func):
-        found = _model_of(call, module, consts)
-        if found is None:
-            continue
-        model, write = found
+    for call, (model, write) in _candidate_loads(func, module):
         args: list[ast.AST] = []
         links, root = _chain(call)
         for link in links:
@@ -722,6 +734,8 @@ class FunctionFacts:
 
 
 def _function_facts(func: Function, route: Route | None, module: Module) -> FunctionFacts:
+    if not _candidate_loads(func, module):  # users, ids and guards are read only for loads
+        return FunctionFacts(func, route, set(), set(), [], False, set())
     users = _users_of(func, route)
     ids, data = _ids_of(func, route, users)
     if route is None:
