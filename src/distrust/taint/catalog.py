@@ -270,6 +270,9 @@ SINKS: tuple[Sink, ...] = (
     Sink("*.simple_bind_s", LDAP, args=(0,), keywords=("who",)),
     # XPath.
     Sink("*.xpath", XPATH, keywords=("_path",)),
+    Sink("elementpath.select", XPATH, args=(1,), keywords=("path",)),
+    Sink("elementpath.iter_select", XPATH, args=(1,), keywords=("path",)),
+    Sink("elementpath.Selector", XPATH, keywords=("path",)),
     Sink("lxml.etree.XPath", XPATH, keywords=("path",)),
     Sink("lxml.etree.ETXPath", XPATH),
     *(Sink(f"{tree}.{f}", XPATH, keywords=("path",))

@@ -1384,6 +1384,10 @@ class _Analyser:
                     receiver.const.startswith(("{}", "{0}")) and args and args[0].site)):
             labels = tv.union([*args, *kwargs.values()])
             return Val(tv.clear(tv.of(labels), ORIGIN_KINDS).labels, site=True)
+        if method == "replace" and len(args) >= 2 and args[0].const in QUOTES and \
+                isinstance(args[1].const, str) and args[0].const not in args[1].const:
+            # A value with its quote character replaced cannot close a quoted XPath literal.
+            return tv.clear(tv.of(receiver.flat()), frozenset({"xpath"}))
         if method == "join" and len(args) == 1:
             # `sep.join(parts)`; `os.path.join(a, b, ...)` takes every argument.
             return tv.of(receiver.flat() | args[0].flat())
