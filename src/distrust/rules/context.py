@@ -131,6 +131,10 @@ def qualname(module: Module, expr: ast.AST) -> str | None:
         base = base.value if isinstance(base, ast.Attribute) else base.func
     if not isinstance(base, ast.Name) or not _has_local_imports(module):
         return None
+    if base.id not in module.imports:
+        # `Module` collects the imports inside functions too: a name none of them binds has
+        # no function-level import to resolve it (and the parent tables are not needed).
+        return None
     local = tables(module).local_imports
     if not local:
         return None
