@@ -584,3 +584,45 @@ def test_a_bad_taint_entry_in_pyproject_is_an_error_naming_the_key(
     assert main(["scan", "src", "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "tool.distrust.taint.sinks[0].kind" in err
+
+
+def test_the_fixed_path_of_a_route_is_not_attacker_data(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    check(tmp_path, monkeypatch, {"app.py": FLASK_DB + """
+
+@app.route("/reports/daily")
+def daily():
+    kind = request.path.split("/")[2]
+    db.execute("SELECT * FROM " + kind)
+    return "ok"
+
+
+@app.route("/files/<path:rest>")
+def files(rest):
+    part = request.path.split("/")[2]
+    db.execute("SELECT * FROM " + part)  # flagged
+    return "ok"
+
+
+@app.route("/a")
+@app.route("/b")
+def two_paths():
+    which = request.path.lower()
+    db.execute("SELECT * FROM " + which)  # flagged
+    return "ok"
+"""}, "SQL001")
+
+
+def test_isinstance_proves_safety_only_for_harmless_types(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    check(tmp_path, monkeypatch, {"app.py": FLASK_DB + """
+
+@app.route("/a")
+def a():
+    value = request.args["v"]
+    if isinstance(value, str):
+        db.execute("SELECT " + value)  # flagged
+    if isinstance(value, int):
+        db.execute("SELECT %s" % value)
+    return "ok"
+"""}, "SQL001")

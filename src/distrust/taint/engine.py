@@ -449,7 +449,9 @@ class _Analyser:
                                  trace=(Step(loc, f"source: {what}"),), what=what))
             env[name] = Val(frozenset(labels), request=name in routes.request)
         self.html_view = routes.route is not None and _imports_flask(self.module)
-        if routes.route is not None and "<" not in routes.route and "{" not in routes.route:
+        if routes.route is not None and "<" not in routes.route and "{" not in routes.route \
+                and _route_count(fn) == 1:
+            # The one path this view answers: routing chose it, the client cannot change it.
             self.fixed_path = routes.route
         if fn.cls is not None and fn.params and fn.params[0] in ("self", "cls"):
             self.self_name = fn.params[0]
@@ -1176,8 +1178,10 @@ class _Analyser:
         if receiver is not None and receiver.request and method and \
                 method in self.engine.spec.request_attributes:
             return self._request_source(method, node, call=True)
-        # Sources.
-        if name is not None:
+        # Sources (a method of a value known to be constant, such as the fixed path of a
+        # route, reads nothing from the request).
+        constant_receiver = receiver is not None and receiver.const is not NOCONST
+        if name is not None and not constant_receiver:
             source = self._source_val(name + "()", node, call=True)
             if source is not None and not (receiver is not None and receiver.tainted
                                            and name.replace("()", "") not in self.idx.sources):
@@ -1316,6 +1320,11 @@ class _Analyser:
     def method_call(self, func: ast.Attribute, method: str, receiver: Val, args: list[Val],
                     kwargs: dict[str, Val], env: Env) -> Val | None:
         path = _path(func.value)
+        if isinstance(receiver.const, str) and method in PURE_STR_METHODS and not kwargs and \
+                all(isinstance(a.const, str | int) for a in args):
+            folded = _fold_str_method(receiver.const, method, [a.const for a in args])
+            if folded is not None:
+                return folded
         if method == "get" and len(args) >= 2 and receiver.entries is not None and \
                 all(a.const is not NOCONST and _hashable(a.const) for a in args):
             entry = receiver.entry(tuple(a.const for a in args))
@@ -1693,6 +1702,12 @@ MARKUP_TYPES = frozenset({f"{m}.{f}()" for m in ("markupsafe", "flask", "jinja2"
                           for f in ("Markup", "escape", "Markup.escape")})
 
 
+def _route_count(fn: Function) -> int:
+    return sum(1 for dec in fn.node.decorator_list
+               if isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute)
+               and dec.func.attr in ("route", "get", "post", "put", "patch", "delete"))
+
+
 def _imports_flask(module: Module) -> bool:
     return any(q == "flask" or q.startswith("flask.") for q in module.imports.values())
 
@@ -1777,6 +1792,25 @@ def _type_check(call: ast.Call, module: Module) -> list[tuple[str, frozenset[str
     if names and all(n in SAFE_TYPES for n in names):
         return [(call.args[0].id, frozenset({ALL_KINDS}))]
     return []
+
+
+PURE_STR_METHODS = frozenset({"split", "rsplit", "strip", "lstrip", "rstrip", "lower", "upper",
+                              "replace", "removeprefix", "removesuffix", "title", "casefold"})
+
+
+def _fold_str_method(text: str, method: str, args: list[object]) -> Val | None:
+    """A string method applied to a constant, computed (a list result keeps its items)."""
+    if len(text) > MAX_CONST_LEN:
+        return None
+    try:
+        result = getattr(text, method)(*args)
+    except (TypeError, ValueError):
+        return None
+    if isinstance(result, str):
+        return Val(const=result) if len(result) <= MAX_CONST_LEN else None
+    if isinstance(result, list) and len(result) <= 1000:
+        return Val(items=tuple(Val(const=part) for part in result))
+    return None
 
 
 def _prefix_kinds(call: ast.Call) -> frozenset[str]:
