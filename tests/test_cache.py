@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from distrust import scan
+from distrust import cache, scan
 from distrust.cli import main
 from distrust.config import Config
 from distrust.model import ScanResult
@@ -75,6 +75,14 @@ def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _entries(cache_dir: Path) -> list[Path]:
     return sorted(p for p in cache_dir.rglob("*.json"))
+
+
+@pytest.fixture(autouse=True)
+def key_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The signing key in a folder of the test's own (inherited by spawned processes)."""
+    home = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home
 
 
 @pytest.fixture
@@ -146,11 +154,13 @@ def test_a_corrupt_entry_is_rebuilt_with_a_notice(project: Path, tmp_path: Path)
         entries[2]: json.dumps({"format": "distrust-cache", "version": 1, "kind": "files",
                                 "key": "0" * 64, "data": {}}).encode(),
     }
-    data = json.loads(entries[3].read_text())
-    data["data"]["findings"] = [{"rule": 1}]
-    bad[entries[3]] = json.dumps(data).encode()
     for path, raw in bad.items():
         path.write_bytes(raw)
+    # Signed with this user's key, but not what this version writes.
+    store = cache.Cache(cache_dir, "salt")
+    store._write("files", entries[3].stem, {"parsed": True, "skipped": None,
+                                             "findings": [{"rule": 1}], "failures": []})
+    assert not store.notices
     taint = _entries(cache_dir / "taint")[0]
     taint.write_text(taint.read_text()[:-5])
     again = _scan(project, cache_dir)
@@ -224,3 +234,37 @@ def test_cli_uses_the_project_cache_unless_told_not_to(
     (project / "distrust.toml").write_text('cache-dir = "elsewhere"\n')
     assert main(["scan", "--no-deps", "--format", "json"]) == 1
     assert list((project / "elsewhere").rglob("*.json"))
+
+
+def test_entries_that_came_with_the_project_are_not_trusted(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache committed to the repository (or planted to hide a finding) was signed with
+    someone else's key: it is rebuilt, and the findings come back."""
+    cache_dir = tmp_path / "cache"
+    cold = _scan(project, cache_dir)
+    for entry in _entries(cache_dir):  # forge "nothing found" with a valid-looking entry
+        data = json.loads(entry.read_text())
+        body = json.loads(data["data"])
+        if "findings" in body:
+            body["findings"] = []
+        data["data"] = json.dumps(body)
+        entry.write_text(json.dumps(data))
+    again = _scan(project, cache_dir)
+    assert again.findings == cold.findings
+    assert len(again.notices) == len(_entries(cache_dir))
+    assert all("not written by this user's scans" in n.message for n in again.notices)
+    # Another user (another key) does not trust this user's entries either.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
+    other = _scan(project, cache_dir)
+    assert other.findings == cold.findings and other.notices
+
+
+def test_the_signing_key_is_made_once_and_kept(tmp_path: Path) -> None:
+    folder = tmp_path / "keys"
+    first = cache.signing_key(folder)
+    assert len(first) == 32
+    assert cache.signing_key(folder) == first
+    assert [p.name for p in folder.iterdir()] == ["cache-key"]
+    (folder / "cache-key").write_bytes(b"short")
+    with pytest.raises(OSError):
+        cache.signing_key(folder)

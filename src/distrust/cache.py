@@ -13,14 +13,17 @@ the selected rules and the configuration, so an entry written under other rules 
 configuration is never read. The cache directory is part of the scanned project, which is
 hostile input: entries are JSON (never pickle), start with a format header, carry their own key
 and kind, and are checked field by field when read; an entry that fails any check is ignored,
-rebuilt, and reported as a `Notice`. Writes go to a temporary file in the same directory and
-are moved into place with `os.replace`, so concurrent scans of one project only ever see whole
-entries."""
+rebuilt, and reported as a `Notice`. Each entry is signed (HMAC-SHA-256) with a key kept outside
+the project, in the user's cache folder: entries that came with the project (committed, or
+planted to hide a finding) fail the check and are rebuilt. Writes go to a temporary file in the
+same directory and are moved into place with `os.replace`, so concurrent scans of one project
+only ever see whole entries."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
 import sys
@@ -105,16 +108,60 @@ def digest(*parts: str) -> str:
     return h.hexdigest()
 
 
+def key_folder() -> Path:
+    """Where the signing key lives: the user's cache folder, never the scanned project."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "distrust"
+
+
+def signing_key(folder: Path | None = None) -> bytes:
+    """This user's key for signing cache entries, made on first use (32 random bytes; made
+    with a hard link from a whole temporary file, so concurrent first scans agree on one)."""
+    folder = folder or key_folder()
+    path = folder / "cache-key"
+    try:
+        with open(path, "rb") as handle:
+            key = handle.read(1024)
+        if len(key) == 32:
+            return key
+    except FileNotFoundError:
+        pass
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-key-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(os.urandom(32))
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    with open(path, "rb") as handle:
+        key = handle.read(1024)
+    if len(key) != 32:
+        raise OSError(f"{path}: not a cache key (remove it to make a new one)")
+    return key
+
+
 class Cache:
     """One scan's view of the cache directory `root`, for results computed under `salt`."""
 
-    def __init__(self, root: Path, salt: str) -> None:
+    def __init__(self, root: Path, salt: str, key: bytes | None = None) -> None:
         self.root = root
         self.salt = salt
         self.notices: list[Notice] = []
         self.hits = 0
         self.misses = 0
         self._write_failed = False
+        self._disabled = False
+        if key is None:
+            try:
+                key = signing_key()
+            except OSError as err:
+                self._disabled = True
+                self.notices.append(Notice(
+                    f"cache: no signing key ({err.strerror or err}); results are not cached"))
+        self._key = key or b""
 
     # --- keys
 
@@ -177,7 +224,13 @@ class Cache:
     def path(self, kind: str, key: str) -> Path:
         return self.root / kind / key[:2] / f"{key}.json"
 
+    def _mac(self, kind: str, key: str, body: str) -> str:
+        return hmac.new(self._key, f"{kind}\0{key}\0{body}".encode("ascii"),
+                        hashlib.sha256).hexdigest()
+
     def _read(self, kind: str, key: str) -> dict[str, Any] | None:
+        if self._disabled:
+            return None
         path = self.path(kind, key)
         try:
             with open(path, "rb") as handle:
@@ -198,7 +251,13 @@ class Cache:
                 raise CorruptEntry("written by another tool or format version")
             if data.get("kind") != kind or data.get("key") != key:
                 raise CorruptEntry("its key does not match its name")
-            body = data.get("data")
+            text = data.get("data")
+            mac = data.get("mac")
+            if not isinstance(text, str) or not isinstance(mac, str):
+                raise CorruptEntry("no data")
+            if not hmac.compare_digest(mac, self._mac(kind, key, text)):
+                raise CorruptEntry("not written by this user's scans")
+            body = json.loads(text)
             if not isinstance(body, dict):
                 raise CorruptEntry("no data")
         except (CorruptEntry, UnicodeDecodeError, ValueError, RecursionError) as err:
@@ -207,12 +266,13 @@ class Cache:
         return body
 
     def _write(self, kind: str, key: str, body: dict[str, Any]) -> None:
-        if self._write_failed:
+        if self._write_failed or self._disabled:
             return
         path = self.path(kind, key)
+        inner = json.dumps(body, ensure_ascii=True, separators=(",", ":"))
         text = json.dumps({"format": FORMAT, "version": FORMAT_VERSION, "kind": kind,
-                           "key": key, "data": body}, ensure_ascii=True,
-                          separators=(",", ":"))
+                           "key": key, "mac": self._mac(kind, key, inner), "data": inner},
+                          ensure_ascii=True, separators=(",", ":"))
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
