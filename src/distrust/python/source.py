@@ -9,6 +9,8 @@ import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from distrust.python import nodes
+
 BUILTINS = frozenset(dir(builtins))
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -148,13 +150,22 @@ def _collect_names(
             stack.extend(node.body)
         elif isinstance(node, ast.ExceptHandler):
             stack.extend(node.body)
+        elif isinstance(node, _SIMPLE_STATEMENTS):
+            continue  # no statement inside
         elif isinstance(node, ast.stmt):
-            for child in ast.iter_child_nodes(node):
+            for child in nodes.children(node):
                 if isinstance(child, ast.stmt | ast.ExceptHandler):
                     stack.append(child)
                 elif isinstance(child, ast.match_case):
                     stack.extend(child.body)
     return imports, definitions
+
+
+# Statements that hold expressions only, never another statement.
+_SIMPLE_STATEMENTS = (
+    ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.Pass, ast.Raise,
+    ast.Delete, ast.Assert, ast.Global, ast.Nonlocal, ast.Break, ast.Continue,
+)
 
 
 def _top_statements(tree: ast.Module) -> list[ast.stmt]:
