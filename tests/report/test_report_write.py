@@ -64,3 +64,21 @@ def test_unencodable_text_leaves_the_old_file(tmp_path: Path) -> None:
 def test_missing_directory_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         write(tmp_path / "no" / "such" / "report.txt", "x")
+
+
+def test_a_device_or_fifo_target_is_written_into_never_replaced(tmp_path: Path) -> None:
+    import os
+    import stat
+    import threading
+
+    write(os.devnull, "report")
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    write(fifo, "through the pipe")
+    reader.join(timeout=30)
+    assert received == [b"through the pipe"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)

@@ -25,6 +25,12 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         info = target.stat()
         if stat.S_ISREG(info.st_mode):
             mode = stat.S_IMODE(info.st_mode)
+        else:
+            # A device, a FIFO or a terminal (`-o /dev/null`, `-o /dev/stdout`): write into it;
+            # replacing it would swap the device for a regular file.
+            with open(target, "wb") as handle:
+                handle.write(data)
+            return
     directory = target.parent
     temp = directory / f".{target.name}.{secrets.token_hex(6)}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
