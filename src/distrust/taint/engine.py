@@ -153,6 +153,8 @@ class Engine:
     errors: list[tuple[str, str]] = field(default_factory=list)
     failures: list[tuple[str, int, str]] = field(default_factory=list)
     called_names: frozenset[str] | None = None
+    module_calls: dict[str, frozenset[str]] = field(default_factory=dict)
+    function_calls: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.idx = _build_indexes(self.spec)
@@ -194,6 +196,16 @@ class Engine:
 
     def _callers_of(self, name: str, by_module: dict[str, list[str]]) -> list[str]:
         """The functions whose text calls something named `name`."""
+        if _WORD.fullmatch(name):
+            # The same answer as the search below, from each text's called words, found once
+            # (`\bname\s*\(` matches a text exactly when `name` is one of its words that
+            # `_ANY_CALL` finds).
+            found: list[str] = []
+            for module in self.project.modules:
+                if name in self._module_calls(module):
+                    found.extend(q for q in by_module.get(module.path, ())
+                                  if name in self._function_calls(q))
+            return found
         pattern = re.compile(rf"\b{re.escape(name)}\s*\(")
         out: list[str] = []
         for module in self.project.modules:
@@ -203,6 +215,20 @@ class Engine:
             out.extend(q for q in by_module.get(module.path, ())
                        if pattern.search(_text(functions[q])))
         return out
+
+    def _module_calls(self, module: Module) -> frozenset[str]:
+        words = self.module_calls.get(module.path)
+        if words is None:
+            words = frozenset(_ANY_CALL.findall(module.text))
+            self.module_calls[module.path] = words
+        return words
+
+    def _function_calls(self, qual: str) -> frozenset[str]:
+        words = self.function_calls.get(qual)
+        if words is None:
+            words = frozenset(_ANY_CALL.findall(_text(self.project.functions[qual])))
+            self.function_calls[qual] = words
+        return words
 
     def is_called(self, name: str) -> bool:
         """Whether any scanned module calls something named `name`."""
@@ -375,6 +401,9 @@ def _text(fn: Function) -> str:
 
 # A name followed by `(`, except where it is being defined (`def view(request, slug):`).
 _CALLED_NAME = re.compile(r"(?<!def )(?<!class )\b(\w+)\s*\(")
+# Every word followed by `(` (definitions included), and what counts as one word.
+_ANY_CALL = re.compile(r"\b(\w+)\s*\(")
+_WORD = re.compile(r"\w+")
 
 
 
