@@ -75,6 +75,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="skip Semgrep on scaling trees larger than this")
     parser.add_argument("--timeout", type=float, default=3600.0,
                         help="seconds after which one tool run is killed and reported (3600)")
+    parser.add_argument("--max-memory-mib", type=int, default=8192,
+                        help="address-space cap for each distrust process (8192; 0: none)")
     parser.add_argument("--speed-corpora", default="django,scaling",
                         help="comma-separated: django, scaling")
     parser.add_argument("--results", type=Path, default=None,
@@ -145,10 +147,12 @@ def collect_tools(args: argparse.Namespace) -> list[Tool | Unavailable]:
 
 
 def scan_once(
-    tool: Tool, tree: Path, out_dir: Path, label: str, timeout_s: float, jobs: int
+    tool: Tool, tree: Path, out_dir: Path, label: str, timeout_s: float, jobs: int,
+    memory_limit_mib: int | None = None,
 ) -> tuple[list, str | None, float]:
     measured = run_measured(tool.argv({"jobs": jobs, "no_cache": True}), out_dir=out_dir,
-                            label=label, cwd=tree, timeout_s=timeout_s)
+                            label=label, cwd=tree, timeout_s=timeout_s,
+                            memory_limit_mib=memory_limit_mib if tool.name == "distrust" else None)
     if measured.returncode not in tool.ok_codes:
         return [], f"exit {measured.returncode}: {measured.stderr_tail(300)}", measured.wall_s
     try:
@@ -174,7 +178,7 @@ def run_accuracy(args: argparse.Namespace, tools: list[Tool | Unavailable],
             continue
         log(f"accuracy: {tool.name} on BenchmarkPython")
         findings, error, wall = scan_once(tool, checkout, out_dir, f"owasp-{tool.name}",
-                                           args.timeout, args.jobs)
+                                           args.timeout, args.jobs, args.max_memory_mib or None)
         if error:
             errors.append(f"{tool.name} on BenchmarkPython: {error}")
             owasp_scores[tool.name] = error
@@ -218,7 +222,7 @@ def run_accuracy(args: argparse.Namespace, tools: list[Tool | Unavailable],
             log(f"accuracy: {tool.name} on {set_name}")
             findings, error, _ = scan_once(tool, folder, out_dir,
                                            f"set-{folder.name}-{tool.name}", args.timeout,
-                                           args.jobs)
+                                           args.jobs, args.max_memory_mib or None)
             if error:
                 errors.append(f"{tool.name} on {set_name}: {error}")
                 table[set_name][tool.name] = {"error": error}
@@ -254,10 +258,11 @@ def accuracy_sections(results: dict) -> dict[str, str]:
 def run_speed(args: argparse.Namespace, tools: list[Tool | Unavailable],
               results: dict) -> list[str]:
     work = args.results
+    cap = args.max_memory_mib or None
     full = Plan(args.runs, args.semgrep_runs, args.jobs, args.semgrep_max_lines, True,
-                args.timeout)
+                args.timeout, cap)
     cold = Plan(args.runs, args.semgrep_runs, args.jobs, args.semgrep_max_lines, False,
-                args.timeout)
+                args.timeout, cap)
     speed: dict[str, dict[str, object]] = {}
     if args.smoke:
         main_trees = {"smoke": SMOKE_DIR / "BenchmarkPython-smoke"}

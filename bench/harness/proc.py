@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import resource
+import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +33,24 @@ class Measured:
         return text[-limit:]
 
 
+def _address_space_cap(limit_mib: int | None) -> Callable[[], None] | None:
+    """A cap on each process's address space, so a runaway scan fails instead of taking the
+    shared machine's memory (and the OOM killer's choice of victim) with it."""
+    if limit_mib is None:
+        return None
+    limit = limit_mib * 1024 * 1024
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return cap
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
 def run_measured(
     argv: list[str],
     *,
@@ -37,6 +59,7 @@ def run_measured(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     timeout_s: float | None = None,
+    memory_limit_mib: int | None = None,
 ) -> Measured:
     """Run ``argv`` to completion; stdout and stderr go to files under ``out_dir``.
 
@@ -54,20 +77,23 @@ def run_measured(
         start = time.perf_counter()
         try:
             proc = subprocess.Popen(
-                argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd, env=full_env
+                argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd, env=full_env,
+                preexec_fn=_address_space_cap(memory_limit_mib), start_new_session=True,
             )
         except OSError as exc:
             err.write(f"could not start {argv[0]}: {exc}\n".encode())
             return Measured(tuple(argv), 127, 0.0, 0.0, 0.0, stdout_path, stderr_path)
         timer = None
         if timeout_s is not None:
-            timer = threading.Timer(timeout_s, proc.kill)
+            timer = threading.Timer(timeout_s, _kill_group, (proc.pid,))
             timer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         finally:
             if timer is not None:
                 timer.cancel()
+        # Worker processes the tool left behind (its own session, so only they are hit).
+        _kill_group(proc.pid)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     return Measured(

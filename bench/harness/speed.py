@@ -60,6 +60,7 @@ class Plan:
     semgrep_max_lines: int
     full: bool  # warm, edit and --jobs 1 as well as the cold --jobs N scan
     timeout_s: float = 3600.0
+    memory_limit_mib: int | None = None  # address-space cap for distrust's processes
 
 
 def _display(argv: tuple[str, ...] | list[str]) -> str:
@@ -83,13 +84,14 @@ def _repeat(
     before: Callable[[int], None] | None = None,
     parse: Callable[[Path], list[object]] | None = None,
     timeout_s: float | None = None,
+    memory_limit_mib: int | None = None,
 ) -> Series:
     series.command = _display(argv)
     for index in range(count):
         if before is not None:
             before(index)
         measured = run_measured(argv, out_dir=out_dir, label=f"{series.label}-{index}", cwd=cwd,
-                                timeout_s=timeout_s)
+                                timeout_s=timeout_s, memory_limit_mib=memory_limit_mib)
         if measured.returncode not in ok_codes:
             series.error = f"exit {measured.returncode}: {measured.stderr_tail(300)}"
             break
@@ -164,14 +166,15 @@ def _measure_distrust(
     log(f"[{name}] distrust cold --jobs {plan.jobs} x{plan.runs}")
     results["distrust-cold-jN"] = _repeat(
         Series("distrust-cold-jN"), plan.runs, tool.argv(jobs_n), tree, out_dir, tool.ok_codes,
-        parse=tool.parse, timeout_s=plan.timeout_s,  # type: ignore[arg-type]
+        parse=tool.parse, timeout_s=plan.timeout_s, memory_limit_mib=plan.memory_limit_mib,  # type: ignore[arg-type]
     )
     if not plan.full:
         return
     log(f"[{name}] distrust cold --jobs 1 x{plan.runs}")
     results["distrust-cold-j1"] = _repeat(
         Series("distrust-cold-j1"), plan.runs, tool.argv({"jobs": 1, "no_cache": True}), tree,
-        out_dir, tool.ok_codes, parse=tool.parse, timeout_s=plan.timeout_s,  # type: ignore[arg-type]
+        out_dir, tool.ok_codes, parse=tool.parse,  # type: ignore[arg-type]
+        timeout_s=plan.timeout_s, memory_limit_mib=plan.memory_limit_mib,
     )
     if "no-cache" not in tool.features:
         reason = "unavailable: this distrust has no result cache yet (`scan --no-cache` unknown)"
@@ -187,7 +190,7 @@ def _measure_distrust(
     cached = {"jobs": plan.jobs}
     prime = _repeat(
         Series("distrust-prime"), 1, tool.argv(cached), copy, out_dir, tool.ok_codes,
-        timeout_s=plan.timeout_s,
+        timeout_s=plan.timeout_s, memory_limit_mib=plan.memory_limit_mib,
     )
     if prime.error:
         results["distrust-warm"] = Series("distrust-warm", error=prime.error)
@@ -196,7 +199,7 @@ def _measure_distrust(
     log(f"[{name}] distrust warm x{plan.runs}")
     results["distrust-warm"] = _repeat(
         Series("distrust-warm"), plan.runs, tool.argv(cached), copy, out_dir, tool.ok_codes,
-        timeout_s=plan.timeout_s,
+        timeout_s=plan.timeout_s, memory_limit_mib=plan.memory_limit_mib,
     )
     target = _edit_target(copy)
     log(f"[{name}] distrust after a one-file edit of {target.relative_to(copy)} x{plan.runs}")
@@ -207,7 +210,7 @@ def _measure_distrust(
 
     edited = _repeat(
         Series("distrust-edit"), plan.runs, tool.argv(cached), copy, out_dir, tool.ok_codes,
-        before=edit, timeout_s=plan.timeout_s,
+        before=edit, timeout_s=plan.timeout_s, memory_limit_mib=plan.memory_limit_mib,
     )
     edited.command += f"   (after appending a line to {target.relative_to(copy).as_posix()})"
     results["distrust-edit"] = edited
