@@ -23,6 +23,8 @@ LOG = "log"
 SESSION = "session"
 WEAK_HASH = "weak-hash"
 
+_RUN = frozenset({"shell", "code", "deserialize"})
+
 SOURCES: tuple[Source, ...] = (
     Source(
         "flask.request",
@@ -43,11 +45,13 @@ SOURCES: tuple[Source, ...] = (
     Source("raw_input", "console input", M, call=True),
     Source("sys.argv", "command-line argument", L),
     Source("sys.stdin", "standard input", L),
-    Source("os.environ", "environment variable", L, items=True),
-    Source("os.environ.get", "environment variable", L, call=True),
-    Source("os.getenv", "environment variable", L, call=True),
-    Source("os.environb", "environment variable", L, items=True),
-    Source("os.environb.get", "environment variable", L, call=True),
+    # Whoever sets the environment runs the program: a variable that names a folder, a URL or
+    # a log level is configuration. Only running it as code or a command stays worth a look.
+    Source("os.environ", "environment variable", L, items=True, only=_RUN),
+    Source("os.environ.get", "environment variable", L, call=True, only=_RUN),
+    Source("os.getenv", "environment variable", L, call=True, only=_RUN),
+    Source("os.environb", "environment variable", L, items=True, only=_RUN),
+    Source("os.environb.get", "environment variable", L, call=True, only=_RUN),
     Source("*.recv", "socket data", M, call=True),
     Source("*.recvfrom", "socket data", M, call=True),
     Source("*.recv_into", "socket data", M, call=True),

@@ -153,11 +153,13 @@ class Engine:
     errors: list[tuple[str, str]] = field(default_factory=list)
     failures: list[tuple[str, int, str]] = field(default_factory=list)
     called_names: frozenset[str] | None = None
+    sink_kinds: frozenset[str] = frozenset()
     module_calls: dict[str, frozenset[str]] = field(default_factory=dict)
     function_calls: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.idx = _build_indexes(self.spec)
+        self.sink_kinds = frozenset(sink.kind for sink in self.spec.sinks)
         for module in self.project.modules:
             self.module_consts[module.name] = _module_constants(module.tree)
 
@@ -1101,9 +1103,11 @@ class _Analyser:
         loc = self.loc(node)
         what = source.label if source.label else name
         tail = name.removeprefix(source.name + ".").replace("()", "").partition(".")[0]
+        cleared = self._host_bound(tail) if tail != name else frozenset()
+        if source.only is not None:
+            cleared = cleared | (self.engine.sink_kinds - source.only)
         label = Label(f"src:{name}@{loc.line}:{loc.column}", confidence=source.confidence,
-                      cleared=self._host_bound(tail) if tail != name else frozenset(),
-                      trace=(Step(loc, f"source: {name}"),), what=what)
+                      cleared=cleared, trace=(Step(loc, f"source: {name}"),), what=what)
         return tv.of(frozenset({label}))
 
     def _excluded(self, name: str) -> bool:

@@ -20,7 +20,9 @@ class Source:
     `flask.request` covers `flask.request.args.get(...)`. `call=True` means only a call of the
     name produces tainted data (`input()`); otherwise reading the attribute does.
     `items=True` makes only the items of a mapping tainted (`os.environ["HOME"]`), not the
-    mapping itself (`env=os.environ` passes it on without reading it)."""
+    mapping itself (`env=os.environ` passes it on without reading it). `only` limits the sink
+    kinds the data is dangerous for (an environment variable naming a folder is configuration;
+    one run as a command is not)."""
 
     name: str
     label: str
@@ -28,6 +30,7 @@ class Source:
     call: bool = False
     exclude: tuple[str, ...] = ()
     items: bool = False
+    only: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
