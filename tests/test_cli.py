@@ -266,6 +266,20 @@ def test_a_family_name_selects_that_family_only() -> None:
     assert not any(code.startswith("CRY") for code in everything)
 
 
+def read_all(fd: int) -> bytes:
+    """Everything a pseudo-terminal's other end wrote, until it closed."""
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            return shown
+        shown += chunk
+    return shown
+
+
 def test_progress_bar_only_on_a_terminal_for_large_trees(tmp_path: Path) -> None:
     import pty
 
@@ -277,15 +291,7 @@ def test_progress_bar_only_on_a_terminal_for_large_trees(tmp_path: Path) -> None
         proc = subprocess.run(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=follower,
                               timeout=120, check=False)
         os.close(follower)
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            shown += chunk
+        shown = read_all(leader)
     finally:
         os.close(leader)
     assert proc.returncode == 0
@@ -309,17 +315,29 @@ def test_colour_only_on_a_terminal_without_no_color(project: Path, no_color: boo
                               cwd=project, stdout=follower, stderr=subprocess.PIPE, env=env,
                               timeout=120, check=False)
         os.close(follower)
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            shown += chunk
+        shown = read_all(leader)
     finally:
         os.close(leader)
     assert proc.returncode == 1
     assert b"SQL001" in shown
     assert (b"\x1b[" in shown) == coloured
+
+
+def test_output_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    import shutil
+
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "rules"
+    for code in ("CMD001", "SQL001", "XSS001"):
+        shutil.copytree(fixtures / code, tmp_path / code)
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "distrust", "scan", ".", "--format", "json", "--no-deps",
+             "--no-cache", "--jobs", "1"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+            env={**os.environ, "PYTHONHASHSEED": seed})
+        assert proc.returncode == 1, proc.stderr
+        doc = json.loads(proc.stdout)
+        doc.pop("tool")
+        outputs.add(json.dumps(doc, sort_keys=True))
+    assert len(outputs) == 1

@@ -514,8 +514,15 @@ def taint_findings(flows: list[Flow], by_kind: dict[str, Rule], modules: dict[st
 
 
 def _better(a: Flow, b: Flow) -> bool:
-    return (a.label.confidence, -len(a.label.trace), -a.location.column) > (
-        b.label.confidence, -len(b.label.trace), -b.location.column)
+    """A total order, so the flow that speaks for a sink never depends on set order (the
+    output is the same under any hash seed)."""
+    return _flow_rank(a) > _flow_rank(b)
+
+
+def _flow_rank(flow: Flow) -> tuple[object, ...]:
+    trace = tuple((-s.location.line, -s.location.column, s.note) for s in flow.label.trace)
+    return (flow.label.confidence, -len(flow.label.trace), -flow.location.column,
+            tuple(-ord(c) for c in flow.label.what), trace)
 
 
 def _number_fingerprints(findings: list[Finding]) -> list[Finding]:

@@ -772,14 +772,7 @@ class _Analyser:
             if name in ("isinstance", "builtins.isinstance"):
                 return _type_check(test, self.module)
             method = test.func.attr if isinstance(test.func, ast.Attribute) else None
-            pattern = f"*.{method}" if method else None
-            kinds: frozenset[str] | None = None
-            if name in VALIDATORS or pattern in VALIDATORS:
-                kinds = frozenset({ALL_KINDS})
-            elif name in PREFIX_CHECKS or pattern in PREFIX_CHECKS:
-                kinds = _prefix_kinds(test)
-            else:
-                kinds = self._predicate_kinds(name, pattern)
+            kinds = self._validation_kinds(test, name, method)
             if kinds is None:
                 return out
             candidates: list[ast.expr] = [*test.args, *(k.value for k in test.keywords)]
@@ -1331,18 +1324,22 @@ class _Analyser:
             return validators[pattern]
         return None
 
-    def _guard_of(self, node: ast.Call, name: str | None,
-                  method: str | None) -> tuple[str, frozenset[str]] | None:
+    def _validation_kinds(self, call: ast.Call, name: str | None,
+                          method: str | None) -> frozenset[str] | None:
+        """The sink kinds a passed check by this call makes its argument safe for, or None
+        when the call checks nothing."""
         pattern = f"*.{method}" if method else None
         if name in VALIDATORS or pattern in VALIDATORS:
-            kinds = frozenset({ALL_KINDS})
-        elif name in PREFIX_CHECKS or pattern in PREFIX_CHECKS:
-            kinds = _prefix_kinds(node)
-        else:
-            found = self._predicate_kinds(name, pattern)
-            if found is None:
-                return None
-            kinds = found
+            return frozenset({ALL_KINDS})
+        if name in PREFIX_CHECKS or pattern in PREFIX_CHECKS:
+            return _prefix_kinds(call)
+        return self._predicate_kinds(name, pattern)
+
+    def _guard_of(self, node: ast.Call, name: str | None,
+                  method: str | None) -> tuple[str, frozenset[str]] | None:
+        kinds = self._validation_kinds(node, name, method)
+        if kinds is None:
+            return None
         for arg in [*node.args, *( [node.func.value] if isinstance(node.func, ast.Attribute)
                                    else [])]:
             names = _names_in(arg)
