@@ -13,6 +13,7 @@ import ast
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from distrust.model import Confidence, Location, Step
 from distrust.python.source import Module
@@ -80,12 +81,15 @@ class Flow:
 
 @dataclass(frozen=True)
 class ParamSink:
+    """A parameter of a function reaches a sink inside it (or inside what it calls). The trace
+    is kept short and takes no part in equality, so summaries converge."""
+
     index: int
     kind: str
     cleared: frozenset[str]
     sink: str
     location: Location
-    trace: tuple[Step, ...]
+    trace: tuple[Step, ...] = field(compare=False)
     attr: str | None = None
 
 
@@ -189,7 +193,8 @@ class Engine:
                 pending.extend(q for q in self._callers_of(qual.rpartition(".")[2], by_module)
                                if q not in self.summaries)
         for module in self.project.modules:
-            if any(word in module.text for word in triggers):
+            if any(word in module.text for word in triggers) and \
+                    _mentions(triggers).search(module.text):
                 self._analyse_module(module)
         out: list[Flow] = []
         for flows in self.flows.values():
@@ -268,7 +273,7 @@ class Engine:
             except Exception as err:
                 self.failures.append((fn.module.path, fn.node.lineno,
                                       f"{qual}: {type(err).__name__}: {err}"))
-            new = Summary(analyser.ret_labels(), tuple(analyser.param_sinks),
+            new = Summary(analyser.ret_labels(), tuple(analyser.param_sinks.values()),
                           analyser.ret_type(), analyser.fields())
             self.flows[qual] = analyser.flows
         finally:
@@ -374,10 +379,16 @@ def _triggers(spec: Spec) -> tuple[str, ...]:
     """Words whose presence in a function's text means it may read attacker data."""
     words = set(spec.request_names)
     owners = _class_owners(spec)
+    source_names = {source.name for source in spec.sources}
     for source in spec.sources:
         owner, _, attr = source.name.replace("()", "").rpartition(".")
         if owner not in owners:
-            words.add(attr.removeprefix("*"))
+            if owner in source_names:
+                # A method of a source object (`os.environ.get`): the object's name.
+                words.add(owner.rpartition(".")[2])
+            else:
+                # A call source counts only where it is called: `input(`, not `input`.
+                words.add(attr.removeprefix("*") + ("(" if source.call else ""))
     for type_name in spec.request_types:
         words.add(type_name.rpartition(".")[2])
     return tuple(sorted(w for w in words if w))
@@ -416,7 +427,14 @@ def _is_root(fn: Function, triggers: tuple[str, ...]) -> bool:
                 and isinstance(dec.args[0].value, str) and dec.args[0].value.startswith("/"):
             return True
     text = _text(fn)
-    return any(word in text for word in triggers)
+    return any(word in text for word in triggers) and _mentions(triggers).search(text) is not None
+
+
+@cache
+def _mentions(triggers: tuple[str, ...]) -> re.Pattern[str]:
+    """The trigger words as whole words (`input`, not `inputs`)."""
+    words = [re.escape(w) if w.endswith("(") else re.escape(w) + r"(?!\w)" for w in triggers]
+    return re.compile(r"\b(?:" + "|".join(words) + ")")
 
 
 def _module_constants(tree: ast.Module) -> dict[str, object]:
@@ -447,7 +465,7 @@ class _Analyser:
         self.module = module
         self.fn = fn
         self.flows: list[Flow] = []
-        self.param_sinks: list[ParamSink] = []
+        self.param_sinks: dict[ParamSink, ParamSink] = {}
         self.returns: list[Val] = []
         self.loop_exits: list[list[Env]] = []
         self.local_defs: dict[str, str] = {}
@@ -1483,6 +1501,18 @@ class _Analyser:
             self.report(sink, name, val, node)
         return True
 
+    def _param_sink(self, found: ParamSink) -> None:
+        """Record that a parameter reaches a sink: once per parameter, kind, protection and
+        sink, with the shortest trace, bounded like a label's."""
+        trace = found.trace
+        if len(trace) > tv.MAX_TRACE:
+            trace = trace[:2] + trace[-(tv.MAX_TRACE - 2):]
+            found = replace(found, trace=trace)
+        known = self.param_sinks.get(found)
+        if known is None or len(known.trace) > len(found.trace):
+            self.param_sinks.pop(found, None)
+            self.param_sinks[found] = found
+
     def report(self, sink: Sink, name: str, val: Val, node: ast.AST) -> None:
         labels = val.flat()
         if not labels:
@@ -1497,9 +1527,9 @@ class _Analyser:
                 continue
             ref = _param_ref(label.origin)
             if ref is not None:
-                self.param_sinks.append(ParamSink(ref[0], sink.kind, label.cleared, display, loc,
-                                                  (*label.trace, Step(loc, f"sink: {display}")),
-                                                  ref[1]))
+                self._param_sink(ParamSink(ref[0], sink.kind, label.cleared, display, loc,
+                                           (*label.trace, Step(loc, f"sink: {display}")),
+                                           ref[1]))
                 continue
             key = (loc.line, loc.column, sink.kind, label.origin)
             if key in self._seen_flows:
@@ -1578,7 +1608,7 @@ class _Analyser:
                 step = Step(loc, f"argument `{pname}` of `{short}`")
                 ref = _param_ref(merged.origin)
                 if ref is not None:
-                    self.param_sinks.append(ParamSink(
+                    self._param_sink(ParamSink(
                         ref[0], ps.kind, merged.cleared, ps.sink, ps.location,
                         (*merged.trace, step, *ps.trace), ref[1]))
                     continue
