@@ -16,6 +16,10 @@ from distrust.model import Confidence, Severity
 from distrust.python import nodes
 from distrust.python.source import Module
 from distrust.rules.rule import A01, Hit, Rule
+from distrust.rules.sqltext import argument as _sql_arg
+from distrust.rules.sqltext import constants as _sql_constants
+from distrust.rules.sqltext import last_name as _last_name
+from distrust.rules.sqltext import string as _string
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -119,15 +123,6 @@ def _walk(node: ast.AST) -> list[ast.AST]:
     return nodes.scope(node)
 
 
-def _last_name(expr: ast.AST) -> str:
-    """`login_required` for `@login_required`, `@auth.login_required`, `@login_required()`."""
-    if isinstance(expr, ast.Call):
-        expr = expr.func
-    if isinstance(expr, ast.Attribute):
-        return expr.attr
-    if isinstance(expr, ast.Name):
-        return expr.id
-    return ""
 
 
 MAX_CHAIN = 48  # longer attribute/call chains are not followed: checks stay linear
@@ -166,12 +161,6 @@ def _words(text: str) -> set[str]:
     return {w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w}
 
 
-def _string(node: ast.AST | None) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.Call) and node.args and _last_name(node.func) == "text":
-        return _string(node.args[0])
-    return None
 
 
 def _all_args(func: Function) -> list[ast.arg]:
@@ -565,27 +554,8 @@ def _outer_calls(func: Function) -> list[ast.Call]:
     return [c for c in calls if id(c) not in inner]
 
 
-def _sql_constants(func: Function) -> dict[str, str]:
-    """Locals bound once to a string: `sql = "SELECT ..."; cur.execute(sql, (id,))`."""
-    seen: dict[str, int] = {}
-    out: dict[str, str] = {}
-    for node in _walk(func):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    seen[target.id] = seen.get(target.id, 0) + 1
-                    text = _string(node.value)
-                    if text is not None:
-                        out[target.id] = text
-    return {name: text for name, text in out.items() if seen[name] == 1}
 
 
-def _sql_arg(node: ast.AST, consts: dict[str, str]) -> str | None:
-    if isinstance(node, ast.Call) and node.args and _last_name(node.func) == "text":
-        node = node.args[0]  # sqlalchemy.text(...)
-    if isinstance(node, ast.Name):
-        return consts.get(node.id)
-    return _string(node)
 
 
 def _model_of(call: ast.Call, module: Module, consts: dict[str, str] | None = None

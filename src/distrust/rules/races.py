@@ -18,6 +18,10 @@ from distrust.model import Confidence, Severity
 from distrust.python import nodes
 from distrust.python.source import Module
 from distrust.rules.rule import A04, Hit, Rule
+from distrust.rules.sqltext import argument as _sql_arg
+from distrust.rules.sqltext import constants as _sql_constants
+from distrust.rules.sqltext import last_name as _last_name
+from distrust.rules.sqltext import string as _string
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -75,14 +79,6 @@ def _pos(node: ast.AST) -> tuple[int, int]:
     return getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
 
 
-def _last_name(expr: ast.AST) -> str:
-    if isinstance(expr, ast.Call):
-        expr = expr.func
-    if isinstance(expr, ast.Attribute):
-        return expr.attr
-    if isinstance(expr, ast.Name):
-        return expr.id
-    return ""
 
 
 def _text(node: ast.AST) -> str:
@@ -92,12 +88,6 @@ def _text(node: ast.AST) -> str:
         return ""
 
 
-def _string(node: ast.AST | None) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.Call) and node.args and _last_name(node.func) == "text":
-        return _string(node.args[0])
-    return None
 
 
 MAX_CHAIN = 16  # deeper attribute chains are not money reads: checks stay linear
@@ -167,27 +157,8 @@ def _money_attr(node: ast.AST) -> tuple[str, str] | None:
     return None
 
 
-def _sql_constants(func: Function) -> dict[str, str]:
-    """Locals bound once to a string: `sql = "UPDATE ..."; cur.execute(sql, (...))`."""
-    seen: dict[str, int] = {}
-    out: dict[str, str] = {}
-    for node in _walk(func):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    seen[target.id] = seen.get(target.id, 0) + 1
-                    text = _string(node.value)
-                    if text is not None:
-                        out[target.id] = text
-    return {name: text for name, text in out.items() if seen[name] == 1}
 
 
-def _sql_arg(node: ast.AST, consts: dict[str, str]) -> str | None:
-    if isinstance(node, ast.Call) and node.args and _last_name(node.func) == "text":
-        node = node.args[0]  # sqlalchemy.text(...)
-    if isinstance(node, ast.Name):
-        return consts.get(node.id)
-    return _string(node)
 
 
 def _sql_select_call(node: ast.AST, consts: dict[str, str]) -> tuple[bool, bool] | None:
