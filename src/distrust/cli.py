@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -171,7 +172,7 @@ def run_scan(args: argparse.Namespace) -> int:
                              "(see `distrust rules`)")
     rules = scan.select_rules(ALL_RULES, select, ignore)
     cfg_exclude = (*cfg.exclude, *args.exclude)
-    cfg = _with(cfg, exclude=cfg_exclude)
+    cfg = replace(cfg, exclude=cfg_exclude)
     jobs = args.jobs or cfg.jobs or os.cpu_count() or 1
     progress = None if args.no_progress else _progress_bar()
     started = datetime.now(UTC).isoformat(timespec="seconds")
@@ -251,12 +252,6 @@ def run_fixes(args: argparse.Namespace, paths: Sequence[Path], cfg: config.Confi
     remaining = len([f for f in outcome.result.findings if not f.suppressed]) - \
         (fixed if args.fix else 0)
     return EXIT_FINDINGS if remaining > 0 else EXIT_OK
-
-
-def _with(cfg: config.Config, **changes: object) -> config.Config:
-    from dataclasses import replace
-
-    return replace(cfg, **changes)  # type: ignore[arg-type]
 
 
 def finish(args: argparse.Namespace, cfg: config.Config, result: ScanResult, started: str,
@@ -342,6 +337,3 @@ def run_rules(args: argparse.Namespace) -> int:
               f"{rule.severity.label:<8} {kind:<7} {rule.owasp}")
     return EXIT_OK
 
-
-def findings_exit(findings: Sequence[Finding]) -> int:
-    return EXIT_FINDINGS if any(not f.suppressed for f in findings) else EXIT_OK

@@ -385,10 +385,6 @@ def _order(f: Finding) -> tuple[str, int, int, str, str]:
     return (loc.path, loc.line, loc.column, f.rule, f.fingerprint)
 
 
-def _snippet(module: Module, line: int) -> str:
-    return module.line_text(line)
-
-
 def _pattern_finding(module: Module, rule: Rule, hit: Hit, sup: suppress.Suppressions
                      ) -> Finding:
     node = hit.node
@@ -396,7 +392,7 @@ def _pattern_finding(module: Module, rule: Rule, hit: Hit, sup: suppress.Suppres
     end_line = getattr(node, "end_lineno", None) or line
     loc = Location(module.path, line, module.column(line, getattr(node, "col_offset", 0)),
                    end_line, module.column(end_line, getattr(node, "end_col_offset", 0) or 0))
-    snippet = _snippet(module, line)
+    snippet = module.line_text(line)
     context = snippet + _unparse(node)
     if rule.code in secrets.MASKED_RULES:  # the value never reaches an output or a hash
         snippet = secrets.mask(snippet, loc.column,
@@ -490,7 +486,7 @@ def taint_findings(flows: list[Flow], by_kind: dict[str, Rule], modules: dict[st
         module = modules[flow.location.path]
         if module.path not in sup_cache:
             sup_cache[module.path] = suppress.collect(module.text)
-        snippet = _snippet(module, flow.location.line)
+        snippet = module.line_text(flow.location.line)
         justification = suppress.lookup(sup_cache[module.path], rule.code, flow.location.line,
                                         flow.location.end_line)
         confidence = Confidence(min(rule.confidence, flow.label.confidence))
