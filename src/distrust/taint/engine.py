@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -158,7 +159,7 @@ class Engine:
     failures: list[tuple[str, int, str]] = field(default_factory=list)
     called_names: frozenset[str] | None = None
     sink_kinds: frozenset[str] = frozenset()
-    module_calls: dict[str, frozenset[str]] = field(default_factory=dict)
+    module_calls: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
     function_calls: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -174,8 +175,14 @@ class Engine:
         functions = self.project.functions
         triggers = _triggers(self.spec)
         owners = _class_owners(self.spec)
-        pending = [q for q, fn in functions.items() if _is_root(fn, triggers) or (
-            owners and fn.cls is not None and owners & set(self.external_bases(fn.cls)))]
+        mentions = _mentions(triggers)
+        # A function can mention a trigger word only if its module does.
+        can_mention = {m.path: any(word in m.text for word in triggers)
+                       and mentions.search(m.text) is not None for m in self.project.modules}
+        pending = [q for q, fn in functions.items()
+                   if _is_root(fn, triggers, can_mention[fn.module.path]) or (
+                       owners and fn.cls is not None
+                       and owners & set(self.external_bases(fn.cls)))]
         returners: set[str] = set()
         by_module: dict[str, list[str]] = {}
         for qual, fn in functions.items():
@@ -193,8 +200,7 @@ class Engine:
                 pending.extend(q for q in self._callers_of(qual.rpartition(".")[2], by_module)
                                if q not in self.summaries)
         for module in self.project.modules:
-            if any(word in module.text for word in triggers) and \
-                    _mentions(triggers).search(module.text):
+            if can_mention[module.path]:
                 self._analyse_module(module)
         out: list[Flow] = []
         for flows in self.flows.values():
@@ -224,9 +230,14 @@ class Engine:
         return out
 
     def _module_calls(self, module: Module) -> frozenset[str]:
+        return self._call_words(module)[0]
+
+    def _call_words(self, module: Module) -> tuple[frozenset[str], frozenset[str]]:
+        """The words of the module's text followed by `(`, and those of them that stand
+        there at least once other than as the name of a `def` or `class`."""
         words = self.module_calls.get(module.path)
         if words is None:
-            words = frozenset(_ANY_CALL.findall(module.text))
+            words = _call_words(module.text)
             self.module_calls[module.path] = words
         return words
 
@@ -242,7 +253,7 @@ class Engine:
         if self.called_names is None:
             names: set[str] = set()
             for module in self.project.modules:
-                names.update(_CALLED_NAME.findall(module.text))
+                names.update(self._call_words(module)[1])
             self.called_names = frozenset(names)
         return name in self.called_names
 
@@ -412,20 +423,37 @@ def _text(fn: Function) -> str:
     return "\n".join(lines[start - 1 : fn.node.end_lineno or fn.node.lineno])
 
 
-# A name followed by `(`, except where it is being defined (`def view(request, slug):`).
-_CALLED_NAME = re.compile(r"(?<!def )(?<!class )\b(\w+)\s*\(")
-# Every word followed by `(` (definitions included), and what counts as one word.
-_ANY_CALL = re.compile(r"\b(\w+)\s*\(")
+# Every word followed by `(` (definitions included), and what counts as one word. The
+# possessive quantifiers never give back what they matched: a word not followed by `(` fails
+# at once instead of being retried shorter, letter by letter.
+_ANY_CALL = re.compile(r"\b(\w++)\s*+\(")
+# A word followed by `(` where it is being defined (`def view(request, slug):`).
+_DEFINED = re.compile(r"(?:def|class) (\w++)\s*+\(")
 _WORD = re.compile(r"\w+")
 
 
+def _call_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The words followed by `(` in `text`, and those followed by `(` at least once where
+    they are not being defined (a name that is only ever defined is not called)."""
+    found = _ANY_CALL.findall(text)
+    words = frozenset(found)
+    defined = _DEFINED.findall(text) if "def " in text or "class " in text else []
+    if not defined:
+        return words, words
+    uses = Counter(found)
+    definitions = Counter(defined)
+    return words, frozenset(w for w in words if uses[w] > definitions[w])
 
 
-def _is_root(fn: Function, triggers: tuple[str, ...]) -> bool:
+
+
+def _is_root(fn: Function, triggers: tuple[str, ...], may_mention: bool = True) -> bool:
     for dec in fn.node.decorator_list:
         if isinstance(dec, ast.Call) and dec.args and isinstance(dec.args[0], ast.Constant) \
                 and isinstance(dec.args[0].value, str) and dec.args[0].value.startswith("/"):
             return True
+    if not may_mention:
+        return False
     text = _text(fn)
     return any(word in text for word in triggers) and _mentions(triggers).search(text) is not None
 
