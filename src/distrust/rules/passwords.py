@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 from distrust.model import Confidence, Severity
+from distrust.python import nodes
 from distrust.python.source import Module
 from distrust.rules import context, names
 from distrust.rules.rule import A02, A04, Hit, Rule
@@ -438,6 +439,325 @@ def check_plaintext_password(node: ast.AST, module: Module) -> Iterator[Hit]:
         yield from _check_call(node, module)
 
 
+# --- CRY008: MD5/SHA-1 digests stored as credentials ---------------------------------------
+
+WEAK_HASHLIB = frozenset({"hashlib.md5", "hashlib.sha1"})
+WEAK_NEW_NAMES = frozenset({"md4", "md5", "sha1", "sha-1", "md5-sha1"})
+WEAK_PYCRYPTO = frozenset(f"{pkg}.Hash.{name}.new" for pkg in ("Crypto", "Cryptodome")
+                          for name in ("MD2", "MD4", "MD5", "SHA", "SHA1"))
+HAZMAT_WEAK = frozenset(f"cryptography.hazmat.primitives.hashes.{name}" for name in ("MD5", "SHA1"))
+# The last name of a call that can build a weak hash: a cheap test before resolving names.
+_WEAK_CALL_NAMES = frozenset({"md5", "sha1", "new", "Hash"})
+_DIGEST_METHODS = frozenset({"digest", "hexdigest", "finalize"})
+_OPENERS = frozenset({"open", "io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open",
+                      "aiofiles.open", "os.fdopen"})
+_FILE_WRITES = frozenset({"write", "writelines", "writerow", "writerows"})
+_PATH_WRITES = frozenset({"write_text", "write_bytes"})
+_SQL_CALLS = frozenset({"execute", "executemany"})
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_STORE_VERBS = frozenset({"set", "save", "store", "update", "write", "put", "add", "create",
+                          "insert", "change", "reset", "persist", "register"})
+_HASH_LIBRARIES = ("hashlib", "Crypto", "cryptography", "passlib", "werkzeug")
+_mentions: list[tuple[ast.AST, bool]] = []
+_MAX_PASSES = 8  # local data flow: a digest rarely travels through more assignments
+
+
+def _mentions_hash_library(module: Module) -> bool:
+    """Whether the module can name a hash library at all: every import of one spells its
+    name (or the module is part of it). Without one, CRY001 and CRY008 have nothing to do."""
+    if _mentions and _mentions[0][0] is module.tree:
+        return _mentions[0][1]
+    flag = module.name.startswith(_HASH_LIBRARIES) or any(
+        lib in module.text for lib in _HASH_LIBRARIES)
+    _mentions[:] = [(module.tree, flag)]
+    return flag
+
+
+def _weak_hash_call(call: ast.Call, module: Module) -> str | None:
+    """The algorithm when `call` builds an MD5/SHA-1 (or older) hash meant for security."""
+    qual = context.qualname(module, call.func)
+    if qual is None or _not_for_security(call):
+        return None
+    if qual in WEAK_HASHLIB:
+        return qual.rpartition(".")[2]
+    if qual in WEAK_PYCRYPTO:
+        return qual.split(".")[2].lower()
+    if qual == "hashlib.new" and call.args and isinstance(call.args[0], ast.Constant):
+        name = call.args[0].value
+        if isinstance(name, str) and name.lower() in WEAK_NEW_NAMES:
+            return name.lower()
+    if qual == HAZMAT_HASH and call.args and isinstance(call.args[0], ast.Call):
+        inner = context.qualname(module, call.args[0].func)
+        if inner in HAZMAT_WEAK:
+            return inner.rpartition(".")[2].lower()
+    return None
+
+
+def _scope_of(node: ast.AST, module: Module) -> ast.AST:
+    for up in context.ancestors(node, module):
+        if isinstance(up, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            return up
+    return module.tree
+
+
+def _credential(found: set[str] | list[str]) -> bool:
+    """Words that name a stored password, PIN, passphrase, secret or credential (not a random
+    token or key, not a signature)."""
+    return names.is_password(found) and not SIGNATURE_WORDS.intersection(found)
+
+
+def _bound_names(target: ast.AST) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Tuple | ast.List):
+        return [n for elt in target.elts for n in _bound_names(elt)]
+    if isinstance(target, ast.Starred):
+        return _bound_names(target.value)
+    return []
+
+
+def _assignments(body: list[ast.AST]) -> list[tuple[list[ast.AST], ast.AST]]:
+    """(targets, value) of every binding in a scope: `=`, `: T =`, `+=`, `:=`, `for`,
+    `with ... as`."""
+    out: list[tuple[list[ast.AST], ast.AST]] = []
+    for node in body:
+        if isinstance(node, ast.Assign):
+            out.append((list(node.targets), node.value))
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr) and \
+                node.value is not None:
+            out.append(([node.target], node.value))
+        elif isinstance(node, ast.For | ast.AsyncFor):
+            out.append(([node.target], node.iter))
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            out.append(([node.optional_vars], node.context_expr))
+    return out
+
+
+class _Flow:
+    """Where the digest of one weak hash call goes within its scope."""
+
+    def __init__(self, origin: ast.Call, body: list[ast.AST],
+                 assignments: list[tuple[list[ast.AST], ast.AST]]) -> None:
+        self.objects: set[str] = set()  # names holding the hash object
+        for targets, value in assignments:
+            if value is origin:
+                for target in targets:
+                    self.objects.update(_bound_names(target))
+        self.digests: set[int] = set()  # ids of the `.digest()` / `.hexdigest()` calls
+        for node in body:
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in _DIGEST_METHODS):
+                receiver = node.func.value
+                if receiver is origin or (isinstance(receiver, ast.Name)
+                                          and receiver.id in self.objects):
+                    self.digests.add(id(node))
+        self.held: set[str] = set()  # names holding the digest or a value built from it
+        if not self.digests:
+            return
+        for _ in range(_MAX_PASSES):
+            grown = False
+            for targets, value in assignments:
+                if self.reads(value):
+                    for target in targets:
+                        for name in _bound_names(target):
+                            if name not in self.held and name not in self.objects:
+                                self.held.add(name)
+                                grown = True
+            if not grown:
+                break
+
+    def reads(self, expr: ast.AST | None) -> bool:
+        if expr is None:
+            return False
+        for sub in nodes.walk(expr):
+            if isinstance(sub, ast.Name):
+                if sub.id in self.held:
+                    return True
+            elif isinstance(sub, ast.Call) and id(sub) in self.digests:
+                return True
+        return False
+
+
+def _path_words(expr: ast.AST, module: Module) -> set[str]:
+    """The words of a file path expression: its string pieces and the names it reads
+    (a module-level constant stands for its value)."""
+    found: set[str] = set()
+    for sub in nodes.walk(expr):
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            found.update(names.words(sub.value))
+        elif isinstance(sub, ast.Name):
+            found.update(names.words(sub.id))
+            bound = context.constant_value(sub, module)
+            if isinstance(bound, ast.Constant) and isinstance(bound.value, str):
+                found.update(names.words(bound.value))
+        elif isinstance(sub, ast.Attribute):
+            found.update(names.words(sub.attr))
+    return found
+
+
+def _opened_path(expr: ast.AST, module: Module) -> ast.AST | None:
+    """The path of `open(path, ...)`, `Path(path).open(...)`: a file being opened."""
+    if not isinstance(expr, ast.Call):
+        return None
+    func = expr.func
+    if context.qualname(module, func) in _OPENERS:
+        if expr.args:
+            return expr.args[0]
+        for kw in expr.keywords:
+            if kw.arg == "file":
+                return kw.value
+        return None
+    if isinstance(func, ast.Attribute) and func.attr == "open":
+        return func.value  # Path("passwords.txt").open("a")
+    return None
+
+
+def _credential_files(assignments: list[tuple[list[ast.AST], ast.AST]],
+                      module: Module) -> set[str]:
+    """Names of open files whose path names a password or credential store, and of writers
+    built on them (`csv.writer(f)`)."""
+    files: set[str] = set()
+    for targets, value in assignments:
+        path = _opened_path(value, module)
+        if path is not None and _credential(_path_words(path, module)):
+            for target in targets:
+                files.update(_bound_names(target))
+    if not files:
+        return files
+    for targets, value in assignments:
+        if isinstance(value, ast.Call) and any(
+                isinstance(a, ast.Name) and a.id in files for a in value.args):
+            for target in targets:
+                files.update(_bound_names(target))
+    return files
+
+
+def _sql_of(expr: ast.AST, assignments: list[tuple[list[ast.AST], ast.AST]],
+            module: Module) -> str | None:
+    if isinstance(expr, ast.Call) and len(expr.args) == 1:  # sqlalchemy.text("...")
+        expr = expr.args[0]
+    if isinstance(expr, ast.Name):
+        bound = [v for t, v in assignments if any(
+            isinstance(x, ast.Name) and x.id == expr.id for x in t)]
+        expr = bound[0] if len(bound) == 1 else context.constant_value(expr, module)
+    if isinstance(expr, ast.BinOp):  # "UPDATE ... %s" % (...)
+        expr = expr.left
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and \
+            expr.func.attr == "format":
+        expr = expr.func.value
+    return _sql_text(expr)
+
+
+def _sql_stores_credential(sql: str) -> bool:
+    return _SQL_WRITE.search(sql) is not None and any(
+        _credential(names.words(token)) for token in _IDENTIFIER.findall(sql))
+
+
+def _call_name(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _store(node: ast.AST, flow: _Flow, files: set[str],
+           assignments: list[tuple[list[ast.AST], ast.AST]], module: Module) -> str | None:
+    """How `node` stores the digest as a credential, or None."""
+    if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if not flow.reads(node.value):
+            return None
+        for target in targets:
+            if isinstance(target, ast.Name) and _credential(names.words(target.id)):
+                return f"kept as `{target.id}`"
+            if isinstance(target, ast.Attribute) and _credential(names.words(target.attr)):
+                return f"stored in `.{target.attr}`"
+            if (isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant)
+                    and isinstance(target.slice.value, str)
+                    and _credential(names.words(target.slice.value))):
+                return f"stored under {target.slice.value!r}"
+        return None
+    if isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values, strict=True):
+            if (isinstance(key, ast.Constant) and isinstance(key.value, str)
+                    and _credential(names.words(key.value)) and flow.reads(value)):
+                return f"stored under {key.value!r}"
+        return None
+    if not isinstance(node, ast.Call):
+        return None
+    for kw in node.keywords:
+        if kw.arg and _credential(names.words(kw.arg)) and flow.reads(kw.value):
+            return f"passed as `{kw.arg}=`"
+    name = _call_name(node)
+    arguments = [*node.args, *(kw.value for kw in node.keywords)]
+    if not any(flow.reads(a) for a in arguments):
+        return None
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        if func.attr in _FILE_WRITES:
+            receiver = func.value
+            if isinstance(receiver, ast.Name) and receiver.id in files:
+                return "written to a password file"
+            path = _opened_path(receiver, module)
+            if path is not None and _credential(_path_words(path, module)):
+                return "written to a password file"
+        if func.attr in _PATH_WRITES and _credential(_path_words(func.value, module)):
+            return "written to a password file"
+        if func.attr in _SQL_CALLS and node.args:
+            sql = _sql_of(node.args[0], assignments, module)
+            if sql is not None and _sql_stores_credential(sql):
+                return "written to a password column"
+    if files and any(isinstance(a, ast.Name) and a.id in files for a in arguments):
+        return "written to a password file"  # json.dump(record, f), print(d, file=f)
+    called = names.words(name)
+    if _credential(called) and not _STORE_VERBS.isdisjoint(called):
+        return f"passed to `{name}()`"  # user.set_password(digest), save_credentials(...)
+    return None
+
+
+def _reported_by_cry001(origin: ast.Call, flow: _Flow, body: list[ast.AST],
+                        module: Module) -> bool:
+    """CRY001 already reports this hash (a password goes in): one finding is enough."""
+    if any(True for _ in check_password_hash(origin, module)):
+        return True
+    for node in body:
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "update" and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in flow.objects
+                and any(True for _ in check_password_hash(node, module))):
+            return True
+    return False
+
+
+def check_stored_weak_digest(node: ast.AST, module: Module) -> Iterator[Hit]:
+    if not isinstance(node, ast.Call):
+        return
+    func = node.func
+    last = func.attr if isinstance(func, ast.Attribute) else (
+        func.id if isinstance(func, ast.Name) else "")
+    if last not in _WEAK_CALL_NAMES or not _mentions_hash_library(module):
+        return
+    algorithm = _weak_hash_call(node, module)
+    if algorithm is None:
+        return
+    body = nodes.scope(_scope_of(node, module))
+    assignments = _assignments(body)
+    flow = _Flow(node, body, assignments)
+    if not flow.digests:
+        return
+    files = _credential_files(assignments, module)
+    for sub in body:
+        how = _store(sub, flow, files, assignments, module)
+        if how is not None:
+            if _reported_by_cry001(node, flow, body, module):
+                return
+            line = getattr(sub, "lineno", 0)
+            yield Hit(node, message=f"An {algorithm.upper()} digest is {how} (line {line}): "
+                                    "MD5 and SHA-1 are fast and unsalted, so stored values are "
+                                    "cracked by brute force; use argon2, bcrypt or scrypt")
+            return
+
+
 RULES: tuple[Rule, ...] = (
     Rule("CRY001", "weak-password-hash", 916, A02, Severity.HIGH, Confidence.HIGH,
          "A password is hashed with a fast hash instead of a slow, salted password hash",
@@ -445,4 +765,7 @@ RULES: tuple[Rule, ...] = (
     Rule("AUTH001", "plaintext-password", 256, A04, Severity.HIGH, Confidence.MEDIUM,
          "A password is stored or compared in plain text",
          node_types=(ast.Compare, ast.Assign, ast.Call), check=check_plaintext_password),
+    Rule("CRY008", "weak-hash-stored-credential", 328, A02, Severity.HIGH, Confidence.MEDIUM,
+         "An MD5 or SHA-1 digest is stored as a password or credential",
+         node_types=(ast.Call,), check=check_stored_weak_digest),
 )
