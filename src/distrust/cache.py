@@ -28,12 +28,12 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from distrust import __version__
 from distrust.model import (
@@ -52,6 +52,8 @@ FORMAT = "distrust-cache"
 FORMAT_VERSION = 1
 DEFAULT_DIR = ".distrust/cache"
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
+
+T = TypeVar("T")
 
 
 class CorruptEntry(ValueError):
@@ -218,6 +220,24 @@ class Cache:
             "notices": [n.message for n in entry.notices],
             "failures": [list(f) for f in entry.failures],
         })
+
+    def get_decoded(self, kind: str, key: str, decode: Callable[[dict[str, Any]], T]
+                    ) -> T | None:
+        """The entry `kind/key` read with `decode`, or None; an entry `decode` rejects
+        (CorruptEntry, KeyError, TypeError, ValueError) is ignored with a notice."""
+        data = self._read(kind, key)
+        if data is None:
+            return None
+        try:
+            value = decode(data)
+        except (CorruptEntry, KeyError, TypeError, ValueError) as err:
+            self._corrupt(kind, key, str(err))
+            return None
+        self.hits += 1
+        return value
+
+    def put_encoded(self, kind: str, key: str, body: dict[str, Any]) -> None:
+        self._write(kind, key, body)
 
     # --- storage
 
