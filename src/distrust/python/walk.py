@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from distrust.python import nodes
 from distrust.python.source import Module
+from distrust.rules.mentions import may_name
 from distrust.rules.rule import Hit, Rule
 
 
@@ -37,6 +38,7 @@ def run(
 ) -> tuple[list[tuple[Rule, Hit]], list[RuleFailure]]:
     hits: list[tuple[Rule, Hit]] = []
     failures: list[RuleFailure] = []
+    table = _for_module(table, module)
     if not table:
         return hits, failures
     get = table.get
@@ -48,6 +50,21 @@ def run(
     finally:
         nodes.clear()  # the scope lists of this module's functions: no longer needed
     return hits, failures
+
+
+def _for_module(table: dict[type[ast.AST], list[Rule]], module: Module
+                ) -> dict[type[ast.AST], list[Rule]]:
+    """The table less the rules whose words (`Rule.words`) the module cannot name."""
+    skipped = {rule.code for rules in table.values() for rule in rules
+               if rule.words and not may_name(module, rule.words)}
+    if not skipped:
+        return table
+    out: dict[type[ast.AST], list[Rule]] = {}
+    for node_type, rules in table.items():
+        kept = [rule for rule in rules if rule.code not in skipped]
+        if kept:
+            out[node_type] = kept
+    return out
 
 
 def _dispatch(node: ast.AST, rules: list[Rule], module: Module,

@@ -335,16 +335,23 @@ def check_signature_hash(node: ast.AST, module: Module) -> Iterator[Hit]:
 RULES: tuple[Rule, ...] = (
     Rule("CRY002", "weak-cipher", 327, A02, Severity.HIGH, Confidence.HIGH,
          "A broken or weak cipher or cipher mode protects data",
-         node_types=(ast.Call, ast.Attribute), check=check_weak_cipher),
+         node_types=(ast.Call, ast.Attribute), check=check_weak_cipher,
+         # the packages of WEAK_CIPHERS and ECB_CALLS (`Crypto` is part of `Cryptodome`),
+         # and the attribute `MODE_ECB`
+         words=("Crypto", "cryptography", "pyDes", "MODE_ECB")),
     Rule("CRY003", "weak-key-size", 326, A02, Severity.HIGH, Confidence.HIGH,
          "An asymmetric key is too short to resist factoring or discrete-log attacks",
-         node_types=(ast.Call,), check=check_key_size),
+         node_types=(ast.Call,), check=check_key_size,
+         # the packages of _KEY_SIZE_CALLS and _WEAK_CURVES, and pyOpenSSL's `generate_key`
+         words=("cryptography", "Crypto", "rsa", "paramiko", "generate_key")),
     Rule("CRY004", "static-iv", 329, A02, Severity.HIGH, Confidence.HIGH,
          "A constant IV or nonce makes encryption deterministic or breaks it outright",
-         node_types=(ast.Call,), check=check_static_iv),
+         node_types=(ast.Call,), check=check_static_iv,
+         words=("Crypto", "cryptography")),  # the ciphers, modes and AEADs it knows
     Rule("CRY006", "weak-signature-hash", 328, A02, Severity.MEDIUM, Confidence.MEDIUM,
          "MD5 or SHA-1 is used to sign or authenticate data",
-         node_types=(ast.Call,), check=check_signature_hash),
+         node_types=(ast.Call,), check=check_signature_hash,
+         words=("sign", "verify", "hashlib")),  # `.sign(`/`.verify(`, or hashlib's md5/sha1
     # A taint rule: what the user sent (a password, a token, personal data) reaching MD5/SHA-1.
     Rule("CRY007", "weak-hash-of-user-data", 328, A02, Severity.MEDIUM, Confidence.MEDIUM,
          "Data a user sent is hashed with MD5 or SHA-1, which no longer protect it",

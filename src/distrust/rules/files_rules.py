@@ -38,6 +38,8 @@ _RANDOM_CALLS = frozenset({"uuid4", "uuid1", "token_hex", "token_urlsafe", "mkst
                            "mkdtemp", "urandom", "randbits", "getrandbits", "NamedTemporaryFile",
                            "TemporaryDirectory", "gettempprefix"})
 _WRITE_METHODS = frozenset({"write_text", "write_bytes", "touch"})
+_ARCHIVE_WORDS = ("tarfile", "zipfile", "unpack_archive")
+_TEMPFILE_WORDS = ("mktemp", "tmp", "/dev/shm", "gettempdir", "tempnam")
 _HANDLERS = ("FileHandler", "RotatingFileHandler", "TimedRotatingFileHandler",
              "WatchedFileHandler")
 
@@ -132,7 +134,7 @@ def _filter_fix(module: Module, call: ast.Call) -> Fix | None:
 
 
 def _archive(node: ast.AST, module: Module) -> Iterator[Hit]:
-    if not mentions(module, ("tarfile", "zipfile", "unpack_archive")):
+    if not mentions(module, _ARCHIVE_WORDS):
         return
     nodes = list(_scope_nodes(node))
     tars = _tar_names(nodes, module)
@@ -314,7 +316,7 @@ def _write_target(call: ast.Call, module: Module) -> ast.expr | None:
 
 
 def _tempfiles(node: ast.AST, module: Module) -> Iterator[Hit]:
-    if not mentions(module, ("mktemp", "tmp", "/dev/shm", "gettempdir", "tempnam")):
+    if not mentions(module, _TEMPFILE_WORDS):
         return
     nodes = list(_scope_nodes(node))
     env: dict[str, ast.expr] = {}
@@ -340,8 +342,10 @@ def _tempfiles(node: ast.AST, module: Module) -> Iterator[Hit]:
 RULES: tuple[Rule, ...] = (
     Rule("ARC001", "unsafe-archive-extraction", 22, A01, Severity.HIGH, H,
          "Archive extraction can write outside the target folder",
-         node_types=(ast.Module, ast.FunctionDef, ast.AsyncFunctionDef), check=_archive),
+         node_types=(ast.Module, ast.FunctionDef, ast.AsyncFunctionDef), check=_archive,
+         words=_ARCHIVE_WORDS),
     Rule("TMP001", "insecure-temporary-file", 377, A01, Severity.MEDIUM, H,
          "Insecure temporary file", node_types=(ast.Module, ast.FunctionDef,
-                                                ast.AsyncFunctionDef), check=_tempfiles),
+                                                ast.AsyncFunctionDef), check=_tempfiles,
+         words=_TEMPFILE_WORDS),
 )

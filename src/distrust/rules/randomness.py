@@ -203,5 +203,6 @@ def _fix(call: ast.Call, qual: str, module: Module) -> Fix | None:
 RULES: tuple[Rule, ...] = (
     Rule("RAND001", "insecure-randomness", 330, A02, Severity.HIGH, Confidence.HIGH,
          "A predictable random generator makes a value that must be unguessable",
-         node_types=(ast.Call,), check=check_randomness),
+         node_types=(ast.Call,), check=check_randomness,
+         words=("random",)),  # `random.*` and `numpy.random.*` only
 )

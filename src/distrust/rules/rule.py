@@ -49,6 +49,13 @@ class Rule:
     sink_kind: str | None = None
     node_types: tuple[type[ast.AST], ...] = ()
     check: Check | None = None
+    # A prefilter for the pattern walk: the rule can report in a module only if one of these
+    # words occurs in the module's text (identifiers as Python reads them) or in its dotted
+    # name; the walk skips the rule elsewhere. Empty: the rule runs on every module. A word
+    # belongs here only when the check cannot report without it, e.g. a component of every
+    # qualified name the check matches (`jwt` for `jwt.decode`): each component of
+    # `Module.qualname` comes from the text or from the module's own dotted name.
+    words: tuple[str, ...] = ()
 
     @property
     def is_taint(self) -> bool:

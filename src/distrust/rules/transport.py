@@ -216,8 +216,14 @@ RULES: tuple[Rule, ...] = (
     Rule("TLS001", "tls-verification-disabled", 295, A07, Severity.HIGH, Confidence.HIGH,
          "TLS certificate or host name verification is switched off",
          node_types=(ast.Call, ast.Assign, ast.Attribute, ast.Name),
-         check=check_tls_verification),
+         check=check_tls_verification,
+         # the keywords and attributes it reads (`verify_ssl` holds both `verify` and `ssl`),
+         # and a component of each qualified name (`ssl` for CERT_NONE, wrap_socket and
+         # _create_unverified_context)
+         words=("verify", "ssl", "check_hostname", "cert_reqs", "disable_warnings",
+                "filterwarnings", "simplefilter")),
     Rule("TLS002", "weak-tls-version", 327, A02, Severity.MEDIUM, Confidence.HIGH,
          "A broken SSL/TLS protocol version is allowed",
-         node_types=(ast.Attribute, ast.Name), check=check_tls_version),
+         node_types=(ast.Attribute, ast.Name), check=check_tls_version,
+         words=("SSLv", "TLSv1")),  # part of every name in _OLD_NAMES
 )
