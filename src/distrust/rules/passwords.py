@@ -457,20 +457,8 @@ _SQL_CALLS = frozenset({"execute", "executemany"})
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STORE_VERBS = frozenset({"set", "save", "store", "update", "write", "put", "add", "create",
                           "insert", "change", "reset", "persist", "register"})
-_HASH_LIBRARIES = ("hashlib", "Crypto", "cryptography", "passlib", "werkzeug")
-_mentions: list[tuple[ast.AST, bool]] = []
+_ALGORITHM_NAMES = {"sha1": "SHA-1", "sha-1": "SHA-1", "sha": "SHA-1", "md5-sha1": "MD5-SHA1"}
 _MAX_PASSES = 8  # local data flow: a digest rarely travels through more assignments
-
-
-def _mentions_hash_library(module: Module) -> bool:
-    """Whether the module can name a hash library at all: every import of one spells its
-    name (or the module is part of it). Without one, CRY001 and CRY008 have nothing to do."""
-    if _mentions and _mentions[0][0] is module.tree:
-        return _mentions[0][1]
-    flag = module.name.startswith(_HASH_LIBRARIES) or any(
-        lib in module.text for lib in _HASH_LIBRARIES)
-    _mentions[:] = [(module.tree, flag)]
-    return flag
 
 
 def _weak_hash_call(call: ast.Call, module: Module) -> str | None:
@@ -735,7 +723,7 @@ def check_stored_weak_digest(node: ast.AST, module: Module) -> Iterator[Hit]:
     func = node.func
     last = func.attr if isinstance(func, ast.Attribute) else (
         func.id if isinstance(func, ast.Name) else "")
-    if last not in _WEAK_CALL_NAMES or not _mentions_hash_library(module):
+    if last not in _WEAK_CALL_NAMES:
         return
     algorithm = _weak_hash_call(node, module)
     if algorithm is None:
@@ -752,7 +740,8 @@ def check_stored_weak_digest(node: ast.AST, module: Module) -> Iterator[Hit]:
             if _reported_by_cry001(node, flow, body, module):
                 return
             line = getattr(sub, "lineno", 0)
-            yield Hit(node, message=f"An {algorithm.upper()} digest is {how} (line {line}): "
+            shown = _ALGORITHM_NAMES.get(algorithm, algorithm.upper())
+            yield Hit(node, message=f"A digest made with {shown} is {how} (line {line}): "
                                     "MD5 and SHA-1 are fast and unsalted, so stored values are "
                                     "cracked by brute force; use argon2, bcrypt or scrypt")
             return
@@ -761,11 +750,14 @@ def check_stored_weak_digest(node: ast.AST, module: Module) -> Iterator[Hit]:
 RULES: tuple[Rule, ...] = (
     Rule("CRY001", "weak-password-hash", 916, A02, Severity.HIGH, Confidence.HIGH,
          "A password is hashed with a fast hash instead of a slow, salted password hash",
-         node_types=(ast.Call,), check=check_password_hash),
+         node_types=(ast.Call,), check=check_password_hash,
+         # the packages of every hasher it knows (`Crypto` is part of `Cryptodome`)
+         words=("hashlib", "Crypto", "cryptography", "passlib", "werkzeug")),
     Rule("AUTH001", "plaintext-password", 256, A04, Severity.HIGH, Confidence.MEDIUM,
          "A password is stored or compared in plain text",
          node_types=(ast.Compare, ast.Assign, ast.Call), check=check_plaintext_password),
     Rule("CRY008", "weak-hash-stored-credential", 328, A02, Severity.HIGH, Confidence.MEDIUM,
          "An MD5 or SHA-1 digest is stored as a password or credential",
-         node_types=(ast.Call,), check=check_stored_weak_digest),
+         node_types=(ast.Call,), check=check_stored_weak_digest,
+         words=("hashlib", "Crypto", "cryptography")),  # the packages of the weak hashes
 )
