@@ -16,10 +16,11 @@ from distrust.rules.rule import A02, A04, Hit, Rule
 _FAST = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3_224", "sha3_256",
          "sha3_384", "sha3_512", "blake2b", "blake2s", "shake_128", "shake_256")
 FAST_HASHLIB = frozenset(f"hashlib.{name}" for name in _FAST)
-FAST_NEW_NAMES = frozenset({*_FAST, "sha-1", "sha-256", "sha-512", "ripemd160", "sm3"})
+FAST_NEW_NAMES = frozenset({*_FAST, "md4", "sha-1", "sha-256", "sha-512", "ripemd160", "sm3"})
 FAST_PYCRYPTO = frozenset(f"{pkg}.Hash.{name}.new" for pkg in ("Crypto", "Cryptodome")
-                          for name in ("MD5", "SHA", "SHA1", "SHA224", "SHA256", "SHA384",
-                                       "SHA512", "SHA3_256", "SHA3_512", "BLAKE2b", "BLAKE2s"))
+                          for name in ("MD2", "MD4", "MD5", "SHA", "SHA1", "SHA224", "SHA256",
+                                       "SHA384", "SHA512", "SHA3_256", "SHA3_512", "BLAKE2b",
+                                       "BLAKE2s"))
 HAZMAT_HASH = "cryptography.hazmat.primitives.hashes.Hash"
 WEAK_PASSLIB = frozenset(f"passlib.hash.{name}" for name in (
     "md5_crypt", "apr_md5_crypt", "des_crypt", "bsdi_crypt", "bigcrypt", "crypt16",
@@ -656,8 +657,11 @@ def _store(node: ast.AST, flow: _Flow, files: set[str],
         if not flow.reads(node.value):
             return None
         for target in targets:
-            if isinstance(target, ast.Name) and _credential(names.words(target.id)):
-                return f"kept as `{target.id}`"
+            if isinstance(target, ast.Name):
+                # a local variable stores nothing: only a name that says "password hash" counts
+                found = names.words(target.id)
+                if _credential(found) and names.is_hashed(found):
+                    return f"kept as `{target.id}`"
             if isinstance(target, ast.Attribute) and _credential(names.words(target.attr)):
                 return f"stored in `.{target.attr}`"
             if (isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant)
@@ -705,9 +709,11 @@ def _store(node: ast.AST, flow: _Flow, files: set[str],
 
 def _reported_by_cry001(origin: ast.Call, flow: _Flow, body: list[ast.AST],
                         module: Module) -> bool:
-    """CRY001 already reports this hash (a password goes in): one finding is enough."""
-    if any(True for _ in check_password_hash(origin, module)):
-        return True
+    """CRY001 already reports this hash (a password goes in) or a hash inside it
+    (`md5(md5(password) + salt)`): one finding is enough."""
+    for sub in nodes.walk(origin):
+        if isinstance(sub, ast.Call) and any(True for _ in check_password_hash(sub, module)):
+            return True
     for node in body:
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and node.func.attr == "update" and isinstance(node.func.value, ast.Name)
@@ -741,9 +747,9 @@ def check_stored_weak_digest(node: ast.AST, module: Module) -> Iterator[Hit]:
                 return
             line = getattr(sub, "lineno", 0)
             shown = _ALGORITHM_NAMES.get(algorithm, algorithm.upper())
-            yield Hit(node, message=f"A digest made with {shown} is {how} (line {line}): "
-                                    "MD5 and SHA-1 are fast and unsalted, so stored values are "
-                                    "cracked by brute force; use argon2, bcrypt or scrypt")
+            yield Hit(node, message=f"A digest made with {shown} is {how} (line {line}): a "
+                                    "fast, unsalted hash is cracked by brute force once it "
+                                    "leaks; use argon2, bcrypt or scrypt")
             return
 
 
