@@ -6,7 +6,7 @@ import ast
 import builtins
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from distrust.python import nodes
@@ -44,22 +44,52 @@ def parse(text: str, filename: str) -> ast.Module | ParseFailure:
     return ParseFailure(first.msg or "invalid syntax", first.lineno or 1, first.offset or 1)
 
 
-@dataclass
 class Module:
     """One Python file of the scan. `path` is POSIX, relative to the scan root; `name` is the
-    dotted module name within the project (`pkg.sub.mod`, `pkg` for `pkg/__init__.py`)."""
+    dotted module name within the project (`pkg.sub.mod`, `pkg` for `pkg/__init__.py`).
 
-    path: str
-    name: str
-    text: str
-    tree: ast.Module
-    is_package: bool = False
-    aliases: tuple[str, ...] = ()
-    imports: dict[str, str] = field(default_factory=dict)
-    definitions: dict[str, ast.AST] = field(default_factory=dict)
+    Without a `tree`, the text is parsed the first time the tree (or a name the imports
+    bring in) is asked for: code that only needs the text, or the outline of a module an
+    earlier scan kept, parses nothing. Such a text must be one that parsed before."""
 
-    def __post_init__(self) -> None:
-        self.imports, self.definitions = _collect_names(self.tree, self.name, self.is_package)
+    def __init__(self, path: str, name: str, text: str, tree: ast.Module | None = None,
+                 is_package: bool = False, aliases: tuple[str, ...] = ()) -> None:
+        self.path = path
+        self.name = name
+        self.text = text
+        self.is_package = is_package
+        self.aliases = aliases
+        self._tree = tree
+
+    def __repr__(self) -> str:
+        return f"Module({self.path!r}, {self.name!r})"
+
+    @property
+    def tree(self) -> ast.Module:
+        if self._tree is None:
+            parsed = parse(self.text, self.path)
+            self._tree = parsed if isinstance(parsed, ast.Module) else \
+                ast.Module(body=[], type_ignores=[])
+        return self._tree
+
+    @property
+    def parsed(self) -> bool:
+        """Whether the tree is there already."""
+        return self._tree is not None
+
+    @cached_property
+    def _names(self) -> tuple[dict[str, str], dict[str, ast.AST]]:
+        return _collect_names(self.tree, self.name, self.is_package)
+
+    @property
+    def imports(self) -> dict[str, str]:
+        """Local name → the dotted name an import binds it to."""
+        return self._names[0]
+
+    @property
+    def definitions(self) -> dict[str, ast.AST]:
+        """Top-level functions and classes by name."""
+        return self._names[1]
 
     @cached_property
     def lines(self) -> list[str]:
