@@ -495,7 +495,9 @@ class _Discovery:
         suffixes: frozenset[str],
         real_dirs: list[str],
         real_files: set[str],
+        seen: list[str] | None = None,
     ) -> None:
+        self.seen = seen
         self.exclude = exclude
         self.max_bytes = max_bytes
         self.suffixes = suffixes
@@ -604,6 +606,8 @@ class _Discovery:
     def explicit_file(self, path: str, relpath: str) -> None:
         if self.excluded(relpath):
             return
+        if self.seen is not None:
+            self.seen.append(relpath)
         name = os.path.basename(path)
         self.examine(path, relpath, kind_of(name, self.suffixes), explicit=True)
 
@@ -646,6 +650,8 @@ class _Discovery:
                 continue
             if self.excluded(relpath):
                 continue
+            if self.seen is not None:
+                self.seen.append(relpath)
             kind = kind_of(parts[-1], self.suffixes)
             if kind is not None:
                 self.examine(full, relpath, kind, explicit=False, missing_ok=True)
@@ -718,6 +724,8 @@ class _Discovery:
             return
         if _ignored(entry.path, specs, False) or self.excluded(relpath):
             return
+        if self.seen is not None:
+            self.seen.append(relpath)
         kind = kind_of(name, self.suffixes)
         if kind is not None:
             self.examine(entry.path, relpath, kind, explicit=False)
@@ -781,11 +789,15 @@ def discover(
     max_bytes: int = DEFAULT_MAX_BYTES,
     suffixes: frozenset[str] | None = None,
     base: Path | None = None,
+    seen: list[str] | None = None,
 ) -> tuple[list[SourceFile], list[Skipped]]:
     """The files to scan under `roots` (files or directories), sorted by relpath, and the files
     in scope that will not be scanned, with reasons (see the module doc for every rule).
     Python files come with kind "python"; when `suffixes` is given (for example
     `TEXT_SUFFIXES`), files with those suffixes come with kind "text" in the same walk.
+    `seen`, when given, receives the relpath of every file in scope whatever its name (not
+    ignored, not excluded, not under `SKIP_DIRS` or a virtual environment), in walk order;
+    it changes nothing else.
 
     Raises UsageError for a root that does not exist, ConfigError for an invalid `exclude`
     pattern, ValueError for a `max_bytes` below 1."""
@@ -804,6 +816,7 @@ def discover(
         suffixes=normalise_suffixes(suffixes),
         real_dirs=[os.path.realpath(p) for p, is_dir in items if is_dir],
         real_files={os.path.realpath(p) for p, is_dir in items if not is_dir},
+        seen=seen,
     )
     for path, is_dir in items:
         prefix = _posix(os.path.relpath(path, base_dir))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import gc
-import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -13,10 +12,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from distrust import cache, files, secrets
+from distrust import cache, files, secrets, warm
 from distrust.config import Config
 from distrust.model import Confidence, Finding, Location, Notice, ScanResult, Severity, Skipped
 from distrust.model import fingerprint as make_fingerprint
+from distrust.names import module_name
+from distrust.names import path_names as _path_names
 from distrust.python import suppress, walk
 from distrust.python.source import Module, ParseFailure, parse
 from distrust.python.walk import RuleFailure
@@ -37,6 +38,8 @@ class ScanOutcome:
     result: ScanResult
     failures: tuple[RuleFailure, ...]
     paths: Mapping[str, Path] = field(default_factory=dict)
+    snapshot: warm.Snapshot | None = None  # what the scan read (None with an overlay)
+    cache_notices: tuple[Notice, ...] = ()  # the cache's own, last in result.notices
 
 
 def matches(code: str, pattern: str) -> bool:
@@ -59,40 +62,6 @@ def select_rules(rules: Sequence[Rule], select: Sequence[str], ignore: Sequence[
             continue
         chosen.append(rule)
     return tuple(chosen)
-
-
-def module_name(path: Path, packages: dict[str, list[str]] | None = None
-                ) -> tuple[str, bool]:
-    """The dotted module name of a file, from the packages (`__init__.py`) that hold it.
-    `packages` remembers, per folder, the package names leading to it (one scan's files share
-    their folders)."""
-    path = Path(os.path.abspath(path))
-    is_package = path.name == "__init__.py"
-    folder = path.parent
-    key = str(folder)
-    outer = packages.get(key) if packages is not None else None
-    if outer is None:
-        outer = []
-        while (folder / "__init__.py").is_file() and folder.parent != folder:
-            outer.append(folder.name)
-            folder = folder.parent
-        outer.reverse()
-        if packages is not None:
-            packages[key] = outer
-    parts = outer if is_package else [*outer, path.stem]
-    return ".".join(parts) or path.stem, is_package
-
-
-def _path_names(relpath: str, name: str) -> tuple[str, ...]:
-    """Other names the module can be imported by: its path from the scan root, for namespace
-    packages and for projects whose imports start at the root."""
-    parts = relpath.removesuffix(".py").removesuffix(".pyw").split("/")
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    dotted = ".".join(p for p in parts if p and p != ".")
-    if not dotted or dotted == name or not all(p.isidentifier() for p in dotted.split(".")):
-        return ()
-    return (dotted,)
 
 
 @dataclass(frozen=True)
@@ -224,6 +193,7 @@ def _scan(roots: Sequence[Path], config: Config, rules: Sequence[Rule], jobs: in
     found, skipped = files.discover(roots, exclude=config.exclude,
                                     max_bytes=config.max_file_size, base=base,
                                     suffixes=files.TEXT_SUFFIXES if want_text else None)
+    listed_skipped = tuple(skipped)
     python = [f for f in found if f.kind == "python"]
     texts = [f for f in found if f.kind == "text"]
     pattern_rules = tuple(r for r in rules if r.check is not None)
@@ -275,7 +245,9 @@ def _scan(roots: Sequence[Path], config: Config, rules: Sequence[Rule], jobs: in
         notices.extend(taint_done.notices)
         failures.extend(RuleFailure("taint", path, line, message)
                         for path, line, message in taint_done.failures)
-    text_findings, text_skipped, texts_read = _secret_findings(texts, config, rules, overlay)
+    text_digests: dict[str, str] = {}
+    text_findings, text_skipped, texts_read = _secret_findings(texts, config, rules, overlay,
+                                                               text_digests)
     findings.extend(text_findings)
     skipped.extend(text_skipped)
     if config.secrets_allow:
@@ -283,13 +255,19 @@ def _scan(roots: Sequence[Path], config: Config, rules: Sequence[Rule], jobs: in
                     or not secrets.allowed(f.location.path, config.secrets_allow)]
     findings = _number_fingerprints(findings)
     findings.sort(key=_order)
-    if store is not None:
-        notices.extend(store.notices)
+    cache_notices = tuple(store.notices) if store is not None else ()
+    snapshot = None if overlay else warm.snapshot(
+        [(src.file.relpath, src.text, src.name, src.is_package, src.aliases)
+         for src in sources],
+        [(f.relpath, text_digests.get(f.relpath, "")) for f in texts], listed_skipped,
+        want_text)
     return ScanOutcome(
         ScanResult(tuple(findings), tuple(sorted(skipped)), modules_scanned + texts_read,
-                   tuple(notices)),
+                   (*notices, *cache_notices)),
         tuple(failures),
         {f.relpath: f.path for f in python},
+        snapshot,
+        cache_notices,
     )
 
 
@@ -416,10 +394,10 @@ def _pattern_finding(module: Module, rule: Rule, hit: Hit, sup: suppress.Suppres
 
 
 def _secret_findings(texts: list[files.SourceFile], config: Config, rules: Sequence[Rule],
-                     overlay: Mapping[str, str] | None
+                     overlay: Mapping[str, str] | None, digests: dict[str, str] | None = None
                      ) -> tuple[list[Finding], list[Skipped], int]:
     """Hard-coded secrets in the text files of the scan (`.env`, YAML, JSON, INI ...), with
-    the values masked."""
+    the values masked. `digests` receives each file's `warm.text_digest`."""
     by_code = {r.code: r for r in rules if r.code in secrets.MASKED_RULES}
     findings: list[Finding] = []
     skipped: list[Skipped] = []
@@ -427,6 +405,8 @@ def _secret_findings(texts: list[files.SourceFile], config: Config, rules: Seque
     for file in texts if by_code else ():
         text = overlay[file.relpath] if overlay and file.relpath in overlay else \
             files.read_text(file, config.max_file_size)
+        if digests is not None:
+            digests[file.relpath] = warm.text_digest(text)
         if isinstance(text, Skipped):
             skipped.append(text)
             continue

@@ -15,15 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from distrust import config
-from distrust.deps import db as advisory_db
-from distrust.deps.audit import DepsOptions, DepsReport, audit, audit_paths, audit_report
-from distrust.deps.cache import JsonCache
-from distrust.deps.guard import Install, Verdict, check_install, parse_install, split_shell
 from distrust.errors import ConfigError, DepsError, UsageError
-from distrust.report.escape import escape_terminal
-from distrust.rules.dependencies import DEPS_RULES
 
+# The modules that do the work are imported where they are used: `distrust scan` and every
+# agent hook start this module, and most runs never need them.
 if TYPE_CHECKING:
+    from distrust.deps.audit import DepsOptions, DepsReport
+    from distrust.deps.guard import Install, Verdict
+
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 MAX_HOOK_INPUT = 1024 * 1024
@@ -42,6 +41,8 @@ def options_from_config(table: Mapping[str, Any], base: DepsOptions | None = Non
                         source: str = "[tool.distrust.deps]") -> DepsOptions:
     """`[tool.distrust.deps]` (or `[deps]` in distrust.toml) as options; unknown keys and
     values of the wrong type are errors that name the key."""
+    from distrust.deps.audit import DepsOptions
+
     options = base or DepsOptions()
     types = {f.name: f.type for f in fields(DepsOptions)}
     changes: dict[str, Any] = {}
@@ -123,6 +124,8 @@ def add_scan_arguments(p: argparse.ArgumentParser) -> None:
 def scan_dependencies(args: argparse.Namespace, table: Mapping[str, Any],
                       roots: Sequence[Path], exclude: Sequence[str]) -> DepsReport:
     """The dependency half of `distrust scan`, with the scan's roots and excludes."""
+    from distrust.deps.audit import audit_paths
+
     options = _options(args, table)
     options = replace(options, exclude=(*options.exclude, *exclude))
     return audit_paths(roots, options)
@@ -161,6 +164,8 @@ def add_deps_parser(subparsers: Subparsers) -> None:
 
 def run_deps(args: argparse.Namespace) -> int:
     from distrust import cli
+    from distrust.deps.audit import audit_report
+    from distrust.rules.dependencies import DEPS_RULES
 
     root = Path(args.path)
     if not root.exists():
@@ -188,6 +193,8 @@ def run_deps(args: argparse.Namespace) -> int:
 # -- distrust db -----------------------------------------------------------------------------
 
 def add_db_parser(subparsers: Subparsers) -> None:
+    from distrust.deps import db as advisory_db
+
     p = subparsers.add_parser(
         "db", help="manage the local advisory database",
         description="Build the local advisory database from OSV's export archives, for "
@@ -231,6 +238,8 @@ def _db_path(args: argparse.Namespace) -> Path:
 
 
 def _archive_ecosystem(path: Path, given: list[str] | None) -> str:
+    from distrust.deps import db as advisory_db
+
     if given and len(given) == 1:
         return given[0]
     stem = path.name.split(".")[0].lower()
@@ -241,6 +250,8 @@ def _archive_ecosystem(path: Path, given: list[str] | None) -> str:
 
 
 def _read_names(spec: str) -> tuple[str, list[str]]:
+    from distrust.deps import db as advisory_db
+
     ecosystem, sep, file = spec.partition("=")
     if not sep or ecosystem not in advisory_db.ECOSYSTEMS:
         raise UsageError(f"--names-from {spec!r}: write ECOSYSTEM=FILE, ecosystem one of "
@@ -261,6 +272,9 @@ def _read_names(spec: str) -> tuple[str, list[str]]:
 
 
 def run_db_update(args: argparse.Namespace) -> int:
+    from distrust.deps import db as advisory_db
+    from distrust.report.escape import escape_terminal
+
     path = _db_path(args)
     limits = advisory_db.Limits()
     if args.max_members is not None:
@@ -301,6 +315,8 @@ def run_db_update(args: argparse.Namespace) -> int:
 
 
 def run_db_status(args: argparse.Namespace) -> int:
+    from distrust.deps import db as advisory_db
+
     path = _db_path(args)
     database = advisory_db.AdvisoryDB(path)
     try:
@@ -342,6 +358,9 @@ def _project_table(start: Path) -> tuple[Mapping[str, Any], str]:
 
 
 def _verdict(install: Install, args: argparse.Namespace, start: Path | None = None) -> Verdict:
+    from distrust.deps.cache import JsonCache
+    from distrust.deps.guard import check_install
+
     table, source = _project_table(start or Path.cwd())
     options = _options(args, table, source or "[tool.distrust.deps]")
     if args.timeout is None and "timeout" not in table:
@@ -353,6 +372,9 @@ def _verdict(install: Install, args: argparse.Namespace, start: Path | None = No
 
 
 def run_guard(args: argparse.Namespace) -> int:
+    from distrust.deps.guard import parse_install
+    from distrust.report.escape import escape_terminal
+
     argv = list(args.installer)
     if argv[:1] == ["--"]:
         argv = argv[1:]
@@ -403,6 +425,8 @@ def add_hook_parser(subparsers: Subparsers) -> None:
 def installs_in(command: str, depth: int = 0, cwd: Path | None = None) -> list[Install]:
     """The installs a shell command line performs, including inside `bash -c '...'`.
     Requirements files are read relative to `cwd`."""
+    from distrust.deps.guard import parse_install, split_shell
+
     out: list[Install] = []
     for argv in split_shell(command):
         stripped = list(argv)
@@ -458,7 +482,7 @@ def run_hook_pre_install(args: argparse.Namespace) -> int:
 
 
 __all__: Sequence[str] = (
-    "add_db_parser", "add_deps_parser", "add_guard_parser", "add_hook_parser", "audit",
+    "add_db_parser", "add_deps_parser", "add_guard_parser", "add_hook_parser",
     "hook_decision", "installs_in", "options_from_config", "run_db_status", "run_db_update",
     "run_deps", "run_guard", "run_hook_pre_install",
 )

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from distrust.model import Finding, Fix, Location, RunInfo, ScanResult
 from distrust.report.escape import escape_data
 from distrust.report.options import RenderOptions
-from distrust.rules.rule import Rule
+
+if TYPE_CHECKING:  # the rule catalogue is slow to import and only typed here
+    from distrust.rules.rule import Rule
 
 SCHEMA_VERSION = 1
 TOOL_NAME = "distrust"
@@ -61,8 +64,10 @@ def _fix(fix: Fix | None) -> JsonValue:
 
 
 def finding_json(finding: Finding, rules: Mapping[str, Rule]) -> dict[str, JsonValue]:
-    rule = rules.get(finding.rule)
-    cwe = finding.cwe if finding.cwe is not None else (rule.cwe if rule is not None else None)
+    cwe = finding.cwe
+    if cwe is None:
+        rule = rules.get(finding.rule)
+        cwe = rule.cwe if rule is not None else None
     return {
         "rule": finding.rule,
         "name": finding.name,

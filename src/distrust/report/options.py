@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from distrust.model import RunInfo, ScanResult
-from distrust.rules.rule import Rule
+
+if TYPE_CHECKING:  # the rule catalogue is slow to import and only typed here
+    from distrust.rules.rule import Rule
 
 
 @dataclass(frozen=True)
@@ -24,4 +27,4 @@ class RenderOptions:
     root: str | None = None
 
 
-Render = Callable[[ScanResult, Mapping[str, Rule], RunInfo, RenderOptions], str]
+Render = Callable[[ScanResult, Mapping[str, "Rule"], RunInfo, RenderOptions], str]

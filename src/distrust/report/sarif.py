@@ -13,12 +13,15 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from distrust.model import Confidence, Finding, Fix, Location, RunInfo, ScanResult, Severity
 from distrust.report.jsonfmt import JsonValue, clean
 from distrust.report.options import RenderOptions
-from distrust.rules.rule import Rule
+
+if TYPE_CHECKING:  # the rule catalogue is slow to import and only typed here
+    from distrust.rules.rule import Rule
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from distrust.model import Finding, RunInfo, ScanResult, Severity, Step
 from distrust.report.escape import escape_terminal, snippet_display
 from distrust.report.options import RenderOptions
-from distrust.rules.rule import Rule
+
+if TYPE_CHECKING:  # the rule catalogue is slow to import and only typed here
+    from distrust.rules.rule import Rule
 
 MAX_SNIPPET_LINES = 5
 

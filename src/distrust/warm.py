@@ -1,0 +1,284 @@
+"""The warm path of a re-scan: when nothing that a scan reads has changed, its result comes back
+from one signed cache entry, and nothing is parsed or analysed (nor are the rules, the parser or
+the taint engine even imported).
+
+A scan records a `Snapshot` of what it read: what file discovery listed and skipped, and for
+each file its module names and a digest of its text as the scan decoded it (or the reason it
+could not be read). The entry `scans/<key>` holds the snapshot with the scan's result; its key
+covers everything else the result depends on: the tool (`cache.tool_digest`: version, Python,
+every file of the package), the working folder and the roots, the rule selection, the
+configuration and the dependency options.
+
+`lookup` lists the files again, exactly as a scan does (`files.discover`), computes their module
+names and reads and decodes each file (`files.read_text`): the result is used only when all of
+it equals the snapshot, so an edit, a new or deleted file, a changed `.gitignore` or a new
+`__init__.py` above a file all mean a full scan. Content is the truth: no timestamp is trusted.
+
+The dependency check of `distrust scan` depends on the registries and advisory sources, which
+change on their own, so its result is stored only for a tree that declares no dependency: no
+file in scope is a manifest. `lookup` also lists every file in scope (`seen`), and the stored
+dependency result is used only when that list is the same as when it was stored; otherwise the
+check runs again.
+
+Entries are signed and checked like every cache entry (`distrust.cache`); a corrupt, foreign or
+stale one is ignored with a notice and rewritten by the scan that follows."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from distrust import cache, files
+from distrust.config import Config
+from distrust.errors import DistrustError
+from distrust.model import Confidence, Notice, ScanResult, Severity, Skipped
+from distrust.names import module_name, path_names
+
+KIND = "scans"
+SKIPPED_MARK = "skipped\0"
+
+
+@dataclass(frozen=True)
+class Input:
+    """One file a scan read: its digest (`text_digest`) and, for Python files, its names."""
+
+    relpath: str
+    kind: files.Kind
+    digest: str
+    name: str = ""
+    is_package: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a scan read: every file in the order of the scan (Python files, then text files),
+    what discovery skipped, and whether text files were wanted (for the secret rules)."""
+
+    inputs: tuple[Input, ...]
+    skipped: tuple[Skipped, ...]
+    text_suffixes: bool
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The dependency check's result for a tree without manifests; `seen` is the digest of
+    the files in scope when it was stored."""
+
+    seen: str
+    result: ScanResult
+    unchecked: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A scan-level entry: the snapshot, the code scan's result (without the cache's own
+    notices), its rule failures (rule, path, line, error), the dependency rules that were
+    chosen, and the dependency result when it may be reused."""
+
+    snapshot: Snapshot
+    result: ScanResult
+    failures: tuple[tuple[str, str, int, str], ...]
+    deps_rules: tuple[str, ...]
+    deps: Deps | None
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What `lookup` found: the entry when it still holds (`hit`), and the files in scope
+    (sorted) when it was asked to list them (`seen`)."""
+
+    hit: Entry | None
+    seen: tuple[str, ...] | None
+
+
+def text_digest(text: str | Skipped) -> str:
+    """The digest of a file's text as a scan decoded it, or the reason it was skipped."""
+    if isinstance(text, Skipped):
+        return SKIPPED_MARK + text.reason
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def snapshot(python: Sequence[tuple[str, str | Skipped, str, bool, tuple[str, ...]]],
+             texts: Sequence[tuple[str, str]], skipped: Sequence[Skipped],
+             text_suffixes: bool) -> Snapshot | None:
+    """The snapshot of a scan: `python` holds (relpath, text, name, is_package, aliases),
+    `texts` holds (relpath, text_digest). None when a text file's digest is missing."""
+    inputs = [Input(relpath, "python", text_digest(text), name, is_package, aliases)
+              for relpath, text, name, is_package, aliases in python]
+    for relpath, digest in texts:
+        if not digest:
+            return None
+        inputs.append(Input(relpath, "text", digest))
+    return Snapshot(tuple(inputs), tuple(skipped), text_suffixes)
+
+
+def settings(config: Config) -> str:
+    """The configuration as far as it decides results (as in `scan.cache_salt`: not the
+    settings that only choose files by path, workers, output and thresholds)."""
+    return repr(replace(config, source="", paths=(), jobs=None, baseline=None, cache_dir=None,
+                        min_severity=Severity.LOW, min_confidence=Confidence.LOW))
+
+
+def entry_key(*, cwd: str, roots: Sequence[str], select: Sequence[str],
+              ignore: Sequence[str], config: Config, deps: str) -> str:
+    """The key of the scan-level entry: everything but the files that decides the result.
+    `deps` says how dependencies are checked (or that they are not)."""
+    return cache.digest("scan", cache.tool_digest(), cwd, "\0".join(roots), ",".join(select),
+                        ",".join(ignore), settings(config), deps)
+
+
+def lookup(store: cache.Cache, key: str, roots: Sequence[Path], config: Config, *,
+           want_seen: bool) -> Probe:
+    """The entry `key` when the files are still those it was written for. `want_seen`: also
+    list every file in scope (for the dependency result), even when there is no entry."""
+    entry = store.get_decoded(KIND, key, decode)
+    if entry is None and not want_seen:
+        return Probe(None, None)
+    seen: list[str] | None = [] if want_seen else None
+    want_text = entry.snapshot.text_suffixes if entry is not None else False
+    try:
+        found, skipped = files.discover(roots, exclude=config.exclude,
+                                        max_bytes=config.max_file_size,
+                                        suffixes=files.TEXT_SUFFIXES if want_text else None,
+                                        seen=seen)
+    except (DistrustError, ValueError):
+        return Probe(None, None)  # the scan that follows reports it
+    listed = None if seen is None else tuple(sorted(seen))
+    if entry is None or not _unchanged(entry.snapshot, found, skipped, config.max_file_size):
+        return Probe(None, listed)
+    if entry.deps is not None and (listed is None or entry.deps.seen != seen_digest(listed)):
+        entry = replace(entry, deps=None)
+    return Probe(entry, listed)
+
+
+def seen_digest(seen: Sequence[str]) -> str:
+    return cache.digest("seen", *seen)
+
+
+def _unchanged(snap: Snapshot, found: list[files.SourceFile], skipped: list[Skipped],
+               max_bytes: int) -> bool:
+    """Whether a scan of `found` now would read what `snap` records: cheap comparisons
+    first, then the module names, then every file's text."""
+    listed = [f for f in found if f.kind == "python"] + [f for f in found if f.kind == "text"]
+    if tuple(skipped) != snap.skipped or len(listed) != len(snap.inputs):
+        return False
+    if any(f.relpath != i.relpath or f.kind != i.kind for f, i in zip(listed, snap.inputs,
+                                                                         strict=True)):
+        return False
+    packages: dict[str, list[str]] = {}
+    for file, item in zip(listed, snap.inputs, strict=True):
+        if file.kind != "python":
+            continue
+        name, is_package = module_name(file.path, packages)
+        if (name, is_package, path_names(file.relpath, name)) != \
+                (item.name, item.is_package, item.aliases):
+            return False
+    return all(text_digest(files.read_text(file, max_bytes)) == item.digest
+               for file, item in zip(listed, snap.inputs, strict=True))
+
+
+def store_entry(store: cache.Cache, key: str, entry: Entry) -> None:
+    store.put_encoded(KIND, key, encode(entry))
+
+
+# --- JSON codec, checked field by field --------------------------------------------------------
+
+
+def encode(entry: Entry) -> dict[str, Any]:
+    snap = entry.snapshot
+    return {
+        "inputs": [[i.relpath, i.kind, i.digest, i.name, i.is_package, list(i.aliases)]
+                   for i in snap.inputs],
+        "listed_skipped": [[s.path, s.reason] for s in snap.skipped],
+        "text_suffixes": snap.text_suffixes,
+        "result": _result_json(entry.result),
+        "failures": [list(f) for f in entry.failures],
+        "deps_rules": list(entry.deps_rules),
+        "deps": None if entry.deps is None else {
+            "seen": entry.deps.seen, "result": _result_json(entry.deps.result),
+            "unchecked": list(entry.deps.unchecked)},
+    }
+
+
+def decode(data: dict[str, Any]) -> Entry:
+    """The entry in `data`; CorruptEntry (or KeyError, TypeError, ValueError) when it is not
+    one."""
+    inputs = []
+    for raw in _list(data["inputs"]):
+        item = _list(raw)
+        if len(item) != 6 or item[1] not in ("python", "text"):
+            raise cache.CorruptEntry("bad input record")
+        inputs.append(Input(_str(item[0]), "python" if item[1] == "python" else "text",
+                            _str(item[2]), _str(item[3]), _bool(item[4]),
+                            tuple(_str(a) for a in _list(item[5]))))
+    deps = data["deps"]
+    return Entry(
+        Snapshot(tuple(inputs), tuple(_skipped(s) for s in _list(data["listed_skipped"])),
+                 _bool(data["text_suffixes"])),
+        _result(data["result"]),
+        tuple(_failure(f) for f in _list(data["failures"])),
+        tuple(_str(c) for c in _list(data["deps_rules"])),
+        None if deps is None else Deps(_str(_dict(deps)["seen"]), _result(deps["result"]),
+                                       tuple(_str(u) for u in _list(deps["unchecked"]))),
+    )
+
+
+def _result_json(result: ScanResult) -> dict[str, Any]:
+    return {
+        "findings": [cache.finding_to_json(f) for f in result.findings],
+        "skipped": [[s.path, s.reason] for s in result.skipped],
+        "files_scanned": result.files_scanned,
+        "notices": [n.message for n in result.notices],
+    }
+
+
+def _result(data: object) -> ScanResult:
+    d = _dict(data)
+    count = d["files_scanned"]
+    if not isinstance(count, int) or isinstance(count, bool):
+        raise cache.CorruptEntry("expected a number")
+    return ScanResult(tuple(cache.finding_from_json(f) for f in _list(d["findings"])),
+                      tuple(_skipped(s) for s in _list(d["skipped"])), count,
+                      tuple(Notice(_str(n)) for n in _list(d["notices"])))
+
+
+def _skipped(data: object) -> Skipped:
+    pair = _list(data)
+    if len(pair) != 2:
+        raise cache.CorruptEntry("bad skipped record")
+    return Skipped(_str(pair[0]), _str(pair[1]))
+
+
+def _failure(data: object) -> tuple[str, str, int, str]:
+    item = _list(data)
+    if len(item) != 4 or not isinstance(item[2], int) or isinstance(item[2], bool):
+        raise cache.CorruptEntry("bad failure record")
+    return _str(item[0]), _str(item[1]), item[2], _str(item[3])
+
+
+def _dict(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise cache.CorruptEntry("expected an object")
+    return value
+
+
+def _list(value: object) -> list[Any]:
+    if not isinstance(value, list):
+        raise cache.CorruptEntry("expected a list")
+    return value
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise cache.CorruptEntry("expected a string")
+    return value
+
+
+def _bool(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise cache.CorruptEntry("expected true or false")
+    return value
