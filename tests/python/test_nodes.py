@@ -114,3 +114,31 @@ def test_memo_answers_only_for_the_node_it_was_computed_for() -> None:
     nodes.clear()
     assert nodes.memo(a, "t", compute) == 4
     nodes.clear()
+
+
+@pytest.mark.parametrize("tree", list(_trees()))
+def test_every_node_lies_within_the_span_of_its_function(tree: ast.Module) -> None:
+    """What `lines_where` / `any_line_in` rely on to skip a function without walking it."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        lines = nodes.span(node)
+        assert lines is not None
+        for inner in ast.walk(node):
+            line = getattr(inner, "lineno", None)
+            if line is not None:
+                assert lines[0] <= line <= lines[1], ast.dump(inner)[:80]
+    nodes.clear()
+
+
+def test_lines_where_and_any_line_in() -> None:
+    tree = ast.parse("def f():\n    a()\n\n\n@b()\ndef g():\n    pass\n\n"
+                     "class C(c.X):\n    x = 1\n")
+    calls = nodes.lines_where(tree, "test.calls", (ast.Call,), lambda n: True)
+    assert calls == [2, 5]
+    f, g, cls = tree.body
+    assert nodes.any_line_in(calls, f) and nodes.any_line_in(calls, g)
+    assert not nodes.any_line_in(calls, cls)
+    assert nodes.lines_where(tree, "test.none", (ast.Call,), lambda n: False) == []
+    assert [type(n) for n in nodes.by_type(tree)[ast.FunctionDef]] == [ast.FunctionDef] * 2
+    nodes.clear()

@@ -37,7 +37,7 @@ def test_words_are_set_on_some_rules() -> None:
 
 
 def test_identifiers_normalized_by_python_still_match() -> None:
-    # Python reads fullwidth letters in an identifier as ASCII ones: `ｊｗｔ` is `jwt`.
+    # Python reads fullwidth letters in an identifier as ASCII ones (NFKC).
     text = ("import \uff4a\uff57\uff54\n"
             "claims = \uff4a\uff57\uff54.decode(token, options={'verify_signature': False})\n")
     module = _module(text)

@@ -14,6 +14,7 @@ memo; the pattern walk calls it after each module."""
 from __future__ import annotations
 
 import ast
+import bisect
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -169,6 +170,58 @@ def subtree(node: ast.AST) -> list[ast.AST]:
     if isinstance(node, _SCOPES):
         return memo(node, "walk", walk)
     return walk(node)
+
+
+def span(node: ast.AST) -> tuple[int, int] | None:
+    """The first and the last line of `node`, its decorators included; None without a
+    position. Every node below `node` lies within these lines."""
+    first = getattr(node, "lineno", None)
+    last = getattr(node, "end_lineno", None)
+    if first is None or last is None:
+        return None
+    for decorator in getattr(node, "decorator_list", ()):
+        first = min(first, getattr(decorator, "lineno", 0))
+    return first, last
+
+
+def by_type(tree: ast.AST) -> dict[type, list[ast.AST]]:
+    """The nodes of `tree` by their exact class, each list in `subtree` order (computed once
+    per tree until `clear()`; the caller must not change the lists)."""
+    def index(root: ast.AST) -> dict[type, list[ast.AST]]:
+        out: dict[type, list[ast.AST]] = {}
+        for node in subtree(root):
+            found = out.get(type(node))
+            if found is None:
+                out[type(node)] = [node]
+            else:
+                found.append(node)
+        return out
+    return memo(tree, "by-type", index)
+
+
+def lines_where(tree: ast.AST, tag: str, types: tuple[type[ast.AST], ...],
+                test: Callable[[ast.AST], bool]) -> list[int]:
+    """The sorted first lines of the nodes of `tree` of one of `types` that pass
+    `test` (-1 for one without a line), computed once per tree and tag until `clear()`: a cheap
+    index that tells a rule whether a function can hold anything it looks for
+    (`any_line_in`)."""
+    def find(root: ast.AST) -> list[int]:
+        index = by_type(root)
+        return sorted(getattr(n, "lineno", -1) for t, found in index.items()
+                      if issubclass(t, types) for n in found if test(n))
+    return memo(tree, tag, find)
+
+
+def any_line_in(lines: list[int], node: ast.AST) -> bool:
+    """Whether one of the sorted `lines` lies within the lines of `node` (True when a line or
+    the node's position is unknown)."""
+    if not lines:
+        return False
+    lines_of = span(node)
+    if lines_of is None or lines[0] < 0:
+        return True
+    index = bisect.bisect_left(lines, lines_of[0])
+    return index < len(lines) and lines[index] <= lines_of[1]
 
 
 def clear() -> None:

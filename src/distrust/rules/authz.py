@@ -835,7 +835,7 @@ def _check_idor(node: ast.AST, module: Module) -> Iterable[ast.AST | Hit]:
     if not facts.routes and not any(isinstance(n, ast.ClassDef) for n in module.tree.body):
         return  # no route to report on
     routes = {id(r.func): r for r in facts.routes}
-    functions: list[FunctionFacts] = []
+    pairs: list[tuple[Function, Route | None]] = []
     stack: list[tuple[ast.AST, ast.ClassDef | None]] = [(n, None) for n in module.tree.body]
     while stack:
         item, owner = stack.pop()
@@ -848,9 +848,18 @@ def _check_idor(node: ast.AST, module: Module) -> Iterable[ast.AST | Hit]:
                 route = Route(item, f"<class {owner.name}>", owner.name,
                               frozenset({item.name.upper()}))
                 route.decorator_authz = _class_guarded(owner)
-            functions.append(_function_facts(item, route, module))
+            pairs.append((item, route))
         elif isinstance(item, ast.ClassDef):
             stack.extend((n, item) for n in item.body)
+    # Only an unguarded route's load by a client id, or a generic view, can be reported: the
+    # facts of the other functions (the module's convention) are needed only when one exists.
+    routed = {id(item): _function_facts(item, route, module)
+              for item, route in pairs if route is not None}
+    if not any(not f.guarded and any(load.keyed for load in f.loads) for f in routed.values()) \
+            and next(_class_views(module), None) is None:
+        return
+    functions = [routed.get(id(item)) or _function_facts(item, route, module)
+                 for item, route in pairs]
     # The convention: models loaded by id with an owner check somewhere in this module.
     convention: dict[str, set[str]] = _class_scoped_models(module)
     evidence: dict[str, int] = {}

@@ -409,9 +409,31 @@ def _compares_anything(func: Function) -> bool:
     return False
 
 
+_WRITE_TYPES = (ast.Assign, ast.AugAssign, ast.Call)
+
+
+def _may_write(node: ast.AST) -> bool:
+    """Whether `_writes` can give a write at `node`: a test that needs no facts of the
+    function, run once over the module (most functions write nothing money-like)."""
+    if isinstance(node, ast.Assign | ast.AugAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return any(isinstance(t, ast.Attribute) and not _is_class_ref(t.value)
+                   and _maybe_money(t.attr) for t in targets)
+    if isinstance(node, ast.Call):
+        name = _last_name(node.func)
+        if name in ("execute", "exec_driver_sql"):
+            return bool(node.args)
+        if name in ("update", "values"):
+            return any(k.arg is not None and _is_money(k.arg) for k in node.keywords)
+    return False
+
+
 def _check(node: ast.AST, module: Module) -> Iterable[ast.AST | Hit]:
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return
+    if not nodes.any_line_in(nodes.lines_where(module.tree, "race.writes", _WRITE_TYPES,
+                                                 _may_write), node):
+        return  # nothing in the function can be a write
     if not _compares_anything(node) or _has_lock(node):
         return
     consts = _sql_constants(node)
