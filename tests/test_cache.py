@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 import json
 import multiprocessing
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -268,3 +270,174 @@ def test_the_signing_key_is_made_once_and_kept(tmp_path: Path) -> None:
     (folder / "cache-key").write_bytes(b"short")
     with pytest.raises(OSError):
         cache.signing_key(folder)
+
+
+# --- the warm path: one scan-level entry for an unchanged tree -------------------------------
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["scan", "--format", "json", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _report(text: str) -> object:
+    """A JSON report without the time it was made."""
+    doc = json.loads(text)
+    del doc["tool"]["started_at"]
+    return doc
+
+
+def _uncached(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, object, str]:
+    code, out, err = _cli(capsys, "--no-cache", *args)
+    return code, _report(out), err
+
+
+def _scan_entries(project: Path) -> list[Path]:
+    return _entries(project / ".distrust" / "cache" / "scans")
+
+
+def _no_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every way into the analysis fail: a warm run must take none of them."""
+    _no_parsing(monkeypatch)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("analysed on a warm scan")
+
+    monkeypatch.setattr(scan, "scan", refuse)
+    monkeypatch.setattr(cache.Cache, "get_file", refuse)
+
+
+@pytest.mark.parametrize("args", [(), ("--no-deps",), ("--select", "CRY,SQL", "--jobs", "2"),
+                                  ("--min-severity", "high", "--format", "text")])
+def test_an_unchanged_rescan_reads_one_entry_and_analyses_nothing(
+        project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        args: tuple[str, ...]) -> None:
+    monkeypatch.chdir(project)
+
+    def same(run: tuple[int, str, str]) -> object:  # JSON without its time
+        return run if "--format" in args else (run[0], _report(run[1]), run[2])
+
+    expected = _cli(capsys, "--no-cache", *args)
+    assert expected[0] == 1 and "SQL001" in expected[1]
+    first = _cli(capsys, *args)
+    assert len(_scan_entries(project)) == 1
+    with monkeypatch.context() as m:
+        _no_analysis(m)
+        warm = _cli(capsys, *args)
+    assert same(first) == same(warm) == same(expected)
+
+
+def test_a_warm_run_imports_neither_the_rules_nor_the_analysis(project: Path,
+                                                               tmp_path: Path) -> None:
+    out = tmp_path / "out.json"  # outside the project: a new file there is a change
+    command = [sys.executable, "-c",
+               "import sys\nfrom distrust.cli import main\n"
+               f"code = main(['scan', '--format', 'json', '-o', {str(out)!r}])\n"
+               "print(code, sorted(m for m in sys.modules if m.startswith('distrust')))"]
+    cold = subprocess.run(command, cwd=project, capture_output=True, text=True, check=True)
+    warm = subprocess.run(command, cwd=project, capture_output=True, text=True, check=True)
+    assert cold.stdout.startswith("1 ") and warm.stdout.startswith("1 ")
+    cold_modules = set(ast.literal_eval(cold.stdout[2:]))
+    warm_modules = set(ast.literal_eval(warm.stdout[2:]))
+    assert {"distrust.scan", "distrust.rules", "distrust.taint.engine"} <= cold_modules
+    assert not {m for m in warm_modules if m.startswith(
+        ("distrust.rules", "distrust.python", "distrust.taint.engine", "distrust.scan",
+         "distrust.deps.audit", "distrust.deps.db", "distrust.secrets"))}
+
+
+EDITS = {
+    "content": lambda root: (root / "helpers.py").write_text(HELPERS.replace(
+        'os.system("grep " + term + " /var/data")', 'os.system("grep fixed /var/data")')),
+    "new file": lambda root: (root / "extra.py").write_text(
+        "import pickle\n\ndef load(data):\n    return pickle.loads(data)\n"),
+    "deleted file": lambda root: (root / "views.py").unlink(),
+    "ignored file": lambda root: (root / ".gitignore").write_text("views.py\n"),
+    "package": lambda root: (root / "__init__.py").write_text(""),
+    "fixed syntax": lambda root: (root / "broken.py").write_text("def fixed():\n    pass\n"),
+    "secret": lambda root: (root / "settings.yaml").write_text(
+        "aws_secret_access_key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_a_change_is_scanned_again(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str], edit: str) -> None:
+    monkeypatch.chdir(project)
+    _cli(capsys)
+    before = _cli(capsys)  # warm
+    EDITS[edit](project)
+    code, out, err = _cli(capsys)
+    assert (code, _report(out), err) == _uncached(capsys)
+    assert _report(out) != _report(before[1])
+    with monkeypatch.context() as m:  # and the new state is remembered
+        _no_analysis(m)
+        code_again, again, _ = _cli(capsys)
+    assert (code_again, _report(again)) == (code, _report(out))
+
+
+def test_a_tampered_scan_entry_is_ignored_with_a_notice(
+        project: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(project)
+    code, expected, _ = _uncached(capsys)
+    _cli(capsys)
+    [entry] = _scan_entries(project)
+    data = json.loads(entry.read_text())
+    body = json.loads(data["data"])
+    body["result"]["findings"] = []  # "nothing found", signed with the wrong key
+    data["data"] = json.dumps(body)
+    entry.write_text(json.dumps(data))
+    tampered_code, out, _ = _cli(capsys)
+    report = _report(out)
+    assert isinstance(report, dict) and isinstance(expected, dict)
+    assert tampered_code == code and report["findings"] == expected["findings"]
+    assert [n["message"] for n in report["notices"]] == [
+        f"cache: ignored an unreadable entry scans/{entry.stem[:2]}/{entry.name} (not written "
+        "by this user's scans); rebuilt"]
+    entry.write_text("{ not json")
+    assert "ignored an unreadable entry scans/" in _cli(capsys)[1]
+    with monkeypatch.context() as m:  # rebuilt, quiet again
+        _no_analysis(m)
+        assert _report(_cli(capsys)[1]) == expected
+
+
+def test_the_dependency_result_is_reused_only_without_manifests(
+        project: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from distrust.deps import commands
+
+    monkeypatch.chdir(project)
+    calls: list[object] = []
+    real = commands.scan_dependencies
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(commands, "scan_dependencies", counting)
+    _cli(capsys, "--offline")
+    assert len(calls) == 1
+    _cli(capsys, "--offline")
+    assert len(calls) == 1  # no manifest: the stored (empty) result
+    (project / "notes.txt").write_text("not a manifest\n")
+    _cli(capsys, "--offline")
+    assert len(calls) == 2  # another file in scope: checked again, and stored again
+    _cli(capsys, "--offline")
+    assert len(calls) == 2
+    (project / "requirements.txt").write_text("flask==0.12\n")
+    first = _cli(capsys, "--offline")
+    second = _cli(capsys, "--offline")
+    assert len(calls) == 4  # a manifest: checked on every run
+    assert (first[0], _report(first[1]), first[2]) == (second[0], _report(second[1]), second[2])
+    assert (second[0], _report(second[1]), second[2]) == _uncached(capsys, "--offline")
+
+
+def test_a_scan_with_a_fix_or_without_a_cache_writes_no_scan_entry(
+        project: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(project)
+    _cli(capsys, "--no-cache")
+    main(["scan", "--diff", "--no-deps"])
+    capsys.readouterr()
+    assert not _scan_entries(project)
