@@ -455,6 +455,8 @@ _OPENERS = frozenset({"open", "io.open", "codecs.open", "gzip.open", "bz2.open",
 _FILE_WRITES = frozenset({"write", "writelines", "writerow", "writerows"})
 _PATH_WRITES = frozenset({"write_text", "write_bytes"})
 _SQL_CALLS = frozenset({"execute", "executemany"})
+_KEY_VALUE_WRITES = frozenset({"set", "setex", "setnx", "hset", "hsetnx", "hmset", "mset", "put",
+                               "put_item", "set_item", "setattr"})
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STORE_VERBS = frozenset({"set", "save", "store", "update", "write", "put", "add", "create",
                           "insert", "change", "reset", "persist", "register"})
@@ -642,6 +644,16 @@ def _sql_stores_credential(sql: str) -> bool:
         _credential(names.words(token)) for token in _IDENTIFIER.findall(sql))
 
 
+def _names_credential(expr: ast.AST) -> bool:
+    """A string key (or the text of an f-string key) that names a credential."""
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return _credential(names.words(expr.value))
+    if isinstance(expr, ast.JoinedStr):
+        return _credential([w for v in expr.values if isinstance(v, ast.Constant)
+                            and isinstance(v.value, str) for w in names.words(v.value)])
+    return False
+
+
 def _call_name(call: ast.Call) -> str:
     func = call.func
     if isinstance(func, ast.Attribute):
@@ -664,10 +676,14 @@ def _store(node: ast.AST, flow: _Flow, files: set[str],
                     return f"kept as `{target.id}`"
             if isinstance(target, ast.Attribute) and _credential(names.words(target.attr)):
                 return f"stored in `.{target.attr}`"
-            if (isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant)
-                    and isinstance(target.slice.value, str)
-                    and _credential(names.words(target.slice.value))):
-                return f"stored under {target.slice.value!r}"
+            if isinstance(target, ast.Subscript):
+                key = target.slice
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    if _credential(names.words(key.value)):
+                        return f"stored under {key.value!r}"  # user["password"] = digest
+                elif isinstance(target.value, ast.Name) and _credential(
+                        names.words(target.value.id)):
+                    return f"stored in `{target.value.id}`"  # passwords[username] = digest
         return None
     if isinstance(node, ast.Dict):
         for key, value in zip(node.keys, node.values, strict=True):
@@ -699,6 +715,8 @@ def _store(node: ast.AST, flow: _Flow, files: set[str],
             sql = _sql_of(node.args[0], assignments, module)
             if sql is not None and _sql_stores_credential(sql):
                 return "written to a password column"
+    if name in _KEY_VALUE_WRITES and any(_names_credential(a) for a in node.args):
+        return "stored under a password key"  # redis.set("user:1:password", digest)
     if files and any(isinstance(a, ast.Name) and a.id in files for a in arguments):
         return "written to a password file"  # json.dump(record, f), print(d, file=f)
     called = names.words(name)
