@@ -473,8 +473,9 @@ def _weak_hash_call(call: ast.Call, module: Module) -> str | None:
         return qual.rpartition(".")[2]
     if qual in WEAK_PYCRYPTO:
         return qual.split(".")[2].lower()
-    if qual == "hashlib.new" and call.args and isinstance(call.args[0], ast.Constant):
-        name = call.args[0].value
+    if qual == "hashlib.new":
+        chosen = _arg(call, "name", 0)
+        name = chosen.value if isinstance(chosen, ast.Constant) else None
         if isinstance(name, str) and name.lower() in WEAK_NEW_NAMES:
             return name.lower()
     if qual == HAZMAT_HASH and call.args and isinstance(call.args[0], ast.Call):
@@ -758,17 +759,18 @@ def check_stored_weak_digest(node: ast.AST, module: Module) -> Iterator[Hit]:
     if not flow.digests:
         return
     files = _credential_files(assignments, module)
+    first: tuple[int, int, str] | None = None  # the first place in the source that stores it
     for sub in body:
         how = _store(sub, flow, files, assignments, module)
         if how is not None:
-            if _reported_by_cry001(node, flow, body, module):
-                return
-            line = getattr(sub, "lineno", 0)
-            shown = _ALGORITHM_NAMES.get(algorithm, algorithm.upper())
-            yield Hit(node, message=f"A digest made with {shown} is {how} (line {line}): a "
-                                    "fast, unsalted hash is cracked by brute force once it "
-                                    "leaks; use argon2, bcrypt or scrypt")
-            return
+            place = (getattr(sub, "lineno", 0), getattr(sub, "col_offset", 0), how)
+            first = place if first is None or place < first else first
+    if first is None or _reported_by_cry001(node, flow, body, module):
+        return
+    shown = _ALGORITHM_NAMES.get(algorithm, algorithm.upper())
+    yield Hit(node, message=f"A digest made with {shown} is {first[2]} (line {first[0]}): a "
+                            "fast, unsalted hash is cracked by brute force once it leaks; use "
+                            "argon2, bcrypt or scrypt")
 
 
 RULES: tuple[Rule, ...] = (
