@@ -184,19 +184,12 @@ def span(node: ast.AST) -> tuple[int, int] | None:
     return first, last
 
 
-def by_type(tree: ast.AST) -> dict[type, list[ast.AST]]:
-    """The nodes of `tree` by their exact class, each list in `subtree` order (computed once
-    per tree until `clear()`; the caller must not change the lists)."""
-    def index(root: ast.AST) -> dict[type, list[ast.AST]]:
-        out: dict[type, list[ast.AST]] = {}
-        for node in subtree(root):
-            found = out.get(type(node))
-            if found is None:
-                out[type(node)] = [node]
-            else:
-                found.append(node)
-        return out
-    return memo(tree, "by-type", index)
+def instances(tree: ast.AST, cls: type[T]) -> list[T]:
+    """The nodes of `tree` that are instances of `cls`, in `subtree` order (computed once per
+    tree and class until `clear()`; the caller must not change the list)."""
+    def find(root: ast.AST) -> list[T]:
+        return [n for n in subtree(root) if isinstance(n, cls)]
+    return memo(tree, f"instances:{cls.__module__}.{cls.__qualname__}", find)
 
 
 def lines_where(tree: ast.AST, tag: str, types: tuple[type[ast.AST], ...],
@@ -206,9 +199,8 @@ def lines_where(tree: ast.AST, tag: str, types: tuple[type[ast.AST], ...],
     index that tells a rule whether a function can hold anything it looks for
     (`any_line_in`)."""
     def find(root: ast.AST) -> list[int]:
-        index = by_type(root)
-        return sorted(getattr(n, "lineno", -1) for t, found in index.items()
-                      if issubclass(t, types) for n in found if test(n))
+        return sorted(getattr(n, "lineno", -1) for cls in types for n in instances(root, cls)
+                      if test(n))
     return memo(tree, tag, find)
 
 

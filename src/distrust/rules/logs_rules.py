@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from distrust import secrets
 from distrust.model import Confidence, Severity
 from distrust.python import nodes
 from distrust.python.source import Module
+from distrust.rules import context
 from distrust.rules.mentions import mentions
 from distrust.rules.rule import A09, Hit, Rule
 
@@ -159,28 +160,43 @@ def _auth_context(fn: ast.AST | None) -> bool:
     return bool(names & _AUTH_WORDS) or any(w in joined for w in ("login", "password"))
 
 
-def _calls(scope: ast.AST) -> Iterator[ast.Call]:
-    # Nested functions are their own scopes, dispatched on their own.
-    for node in nodes.below(scope, _OWN_SCOPES):
-        if isinstance(node, ast.Call):
-            yield node
+def _candidates(tree: ast.Module) -> Iterator[ast.Call]:
+    """The calls of the module whose callee is named like a log or print function (the first
+    test of `_is_log_call`)."""
+    leaves = _LOG_LEAVES
+    for call in nodes.instances(tree, ast.Call):
+        func = call.func
+        leaf = func.attr if isinstance(func, ast.Attribute) else (
+            func.id if isinstance(func, ast.Name) else "")
+        if leaf in leaves:
+            yield call
 
 
-_OWN_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+_LOG_LEAVES = LOG_METHODS | _PRINT_LEAVES
 
 
 def _check(node: ast.AST, module: Module) -> Iterator[Hit]:
-    parserish = mentions(module, _PARSER_HINTS)
-    auth = _auth_context(node)
-    for call in _calls(node):
+    if not isinstance(node, ast.Module):
+        return
+    parserish: bool | None = None
+    for call in _candidates(node):
         if not _is_log_call(call, module):
             continue
-        hit = _log_hit(call, module, parserish, auth)
+        if parserish is None:
+            parserish = mentions(module, _PARSER_HINTS)
+        hit = _log_hit(call, module, parserish, _auth_of(call, module))
         if hit is not None:
             yield hit
 
 
-def _log_hit(call: ast.Call, module: Module, parserish: bool, auth: bool) -> Hit | None:
+def _auth_of(call: ast.Call, module: Module) -> Callable[[], bool]:
+    """Whether the function the call is in (its nearest enclosing `def`; its decorators and
+    defaults count as in it) is an authentication endpoint, found only when asked."""
+    return lambda: _auth_context(context.enclosing_function(call, module))
+
+
+def _log_hit(call: ast.Call, module: Module, parserish: bool, auth: Callable[[], bool]
+             ) -> Hit | None:
     args = [*call.args, *(k.value for k in call.keywords if k.arg not in
                           ("exc_info", "extra", "stack_info", "stacklevel", "file", "sep",
                            "end", "flush", "level", "fg", "err"))]
@@ -195,7 +211,7 @@ def _log_hit(call: ast.Call, module: Module, parserish: bool, auth: bool) -> Hit
             if part == "headers":
                 return Hit(call, message="Writes all request headers (with the Authorization "
                                          "header and cookies) to the log", confidence=M)
-            if part in _BODY_ATTRS and auth:
+            if part in _BODY_ATTRS and auth():
                 return Hit(call, message=f"Writes the whole request body (`{part}`) of an "
                                          "authentication endpoint to the log")
             name = _leaf_name(leaf)
@@ -210,5 +226,5 @@ def _log_hit(call: ast.Call, module: Module, parserish: bool, auth: bool) -> Hit
 RULES: tuple[Rule, ...] = (
     Rule("LOG002", "secret-in-log", 532, A09, Severity.MEDIUM, H,
          "A secret is written to a log or to standard output",
-         node_types=(ast.FunctionDef, ast.AsyncFunctionDef, ast.Module), check=_check),
+         node_types=(ast.Module,), check=_check),
 )

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from distrust.model import Confidence, Severity
+from distrust.python import nodes as walks
 from distrust.python.source import Module
 from distrust.rules.mentions import mentions
 from distrust.rules.rule import A08, Hit, Rule
@@ -200,15 +201,54 @@ def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef, module: Module, flow: _F
 
 
 def _scope(fn: ast.AST) -> list[ast.AST]:
+    """The nodes below `fn`, depth first in source order, not entering nested functions and
+    classes."""
     out: list[ast.AST] = []
-    stack: list[ast.AST] = list(reversed(list(ast.iter_child_nodes(fn))))
+    stack: list[ast.AST] = walks.children(fn)
+    stack.reverse()
     while stack:
         node = stack.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             continue
         out.append(node)
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        inner = walks.children(node)
+        inner.reverse()
+        stack.extend(inner)
     return out
+
+
+def _may_sink(node: ast.AST) -> bool:
+    """A call `_sinks` or `_helpers` may look at: one with `**`, an `update`, a `setattr`."""
+    assert isinstance(node, ast.Call)
+    func = node.func
+    return any(k.arg is None for k in node.keywords) or (
+        isinstance(func, ast.Attribute) and func.attr == "update") or (
+        isinstance(func, ast.Name) and func.id == "setattr")
+
+
+def _can_report(fn: ast.AST, module: Module) -> bool:
+    """Whether `_check` can report in `fn`: it holds a call `_may_sink` accepts, or calls a
+    module-level function that holds one (a helper). Computed from per-module line indexes,
+    without walking the function."""
+    sinks = walks.lines_where(module.tree, "mass.sinks", (ast.Call,), _may_sink)
+    if not sinks:
+        return False
+    if walks.any_line_in(sinks, fn):
+        return True
+    return walks.any_line_in(walks.memo(module.tree, "mass.helper-calls", _helper_calls), fn)
+
+
+def _helper_calls(tree: ast.AST) -> list[int]:
+    """The lines of calls of module-level functions that hold a call `_may_sink` accepts."""
+    assert isinstance(tree, ast.Module)
+    sinks = walks.lines_where(tree, "mass.sinks", (ast.Call,), _may_sink)
+    helpers = {stmt.name for stmt in tree.body
+               if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
+               and walks.any_line_in(sinks, stmt)}
+    return walks.lines_where(
+        tree, "mass.helper-calls.lines", (ast.Call,),
+        lambda n: isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        and n.func.id in helpers)
 
 
 def _filtered(nodes: list[ast.AST], name: str) -> bool:
@@ -278,6 +318,8 @@ def _query_receiver(node: ast.expr) -> bool:
 
 def _check(node: ast.AST, module: Module) -> Iterator[Hit]:
     assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    if not _can_report(node, module):
+        return
     flow = _Flow()
     _params(node, module, flow)
     if not flow.requests and not flow.raw and not flow.schemas and \
