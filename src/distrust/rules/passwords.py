@@ -316,10 +316,18 @@ def _check_compare(node: ast.Compare, module: Module) -> Iterator[Hit]:
             return
 
 
+def _may_name_password(text: str) -> bool:
+    """A cheap test before `names.is_user_password(names.words(text))`: each word it accepts
+    is part of the lower-cased text and contains `pass`, `pw` or `pin`."""
+    low = text.lower()
+    return "pass" in low or "pw" in low or "pin" in low
+
+
 def _entity_target(target: ast.AST, module: Module) -> bool:
     """`user.password`, `account["pwd"]`, `session["password"]`, `self.password` in a model."""
     if isinstance(target, ast.Attribute):
-        if not names.is_user_password(names.words(target.attr)):
+        if not _may_name_password(target.attr) or not names.is_user_password(
+                names.words(target.attr)):
             return False
         base = target.value
         if isinstance(base, ast.Name) and base.id == "self":
@@ -328,10 +336,12 @@ def _entity_target(target: ast.AST, module: Module) -> bool:
         return bool(found & ENTITY_WORDS) and not found & INPUT_WORDS
     if isinstance(target, ast.Subscript):
         key = target.slice
-        found = names.expr_words(target.value)
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
-            return names.is_user_password(names.words(key.value)) and bool(found & ENTITY_WORDS) \
-                and not found & INPUT_WORDS
+            if not _may_name_password(key.value) or not names.is_user_password(
+                    names.words(key.value)):
+                return False
+            found = names.expr_words(target.value)
+            return bool(found & ENTITY_WORDS) and not found & INPUT_WORDS
         return isinstance(target.value, ast.Name) and _user_table_lookup(target)
     return False
 
@@ -411,7 +421,7 @@ def _check_call(node: ast.Call, module: Module) -> Iterator[Hit]:
                                         "text; store a slow salted hash instead")
                 return
         return
-    entity = bool(set(names.words(name)) & ENTITY_WORDS) and name[:1].isupper() and not (
+    entity = name[:1].isupper() and bool(set(names.words(name)) & ENTITY_WORDS) and not (
         set(names.words(name)) & INPUT_SCHEMA_WORDS)
     store = name in STORE_METHODS and isinstance(func, ast.Attribute) and (
         name not in ("create", "update", "update_or_create", "get_or_create", "add", "set",
