@@ -580,21 +580,28 @@ class _Flow:
         return False
 
 
-def _path_words(expr: ast.AST, module: Module) -> set[str]:
-    """The words of a file path expression: its string pieces and the names it reads
-    (a module-level constant stands for its value)."""
+def _password_path(expr: ast.AST, module: Module) -> bool:
+    """A file path that names a password or credential store, from its string pieces and the
+    names it reads (a module-level constant stands for its value), and not a checksum file
+    kept beside one (`credentials.json.md5`)."""
     found: set[str] = set()
+    pieces: list[str] = []
     for sub in nodes.walk(expr):
         if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
-            found.update(names.words(sub.value))
+            pieces.append(sub.value)
         elif isinstance(sub, ast.Name):
-            found.update(names.words(sub.id))
+            pieces.append(sub.id)
             bound = context.constant_value(sub, module)
             if isinstance(bound, ast.Constant) and isinstance(bound.value, str):
-                found.update(names.words(bound.value))
+                pieces.append(bound.value)
         elif isinstance(sub, ast.Attribute):
-            found.update(names.words(sub.attr))
-    return found
+            pieces.append(sub.attr)
+    for piece in pieces:
+        found.update(names.words(piece))
+    if not _credential(found) or not _CHECKSUM_WORDS.isdisjoint(found):
+        return False
+    text = " ".join(pieces).lower()  # `md5` and `sha1` split into words at the digit
+    return "md5" not in text and "sha1" not in text
 
 
 def _opened_path(expr: ast.AST, module: Module) -> ast.AST | None:
@@ -621,7 +628,7 @@ def _credential_files(assignments: list[tuple[list[ast.AST], ast.AST]],
     files: set[str] = set()
     for targets, value in assignments:
         path = _opened_path(value, module)
-        if path is not None and _credential(_path_words(path, module)):
+        if path is not None and _password_path(path, module):
             for target in targets:
                 files.update(_bound_names(target))
     if not files:
@@ -634,25 +641,131 @@ def _credential_files(assignments: list[tuple[list[ast.AST], ast.AST]],
     return files
 
 
-def _sql_of(expr: ast.AST, assignments: list[tuple[list[ast.AST], ast.AST]],
-            module: Module) -> str | None:
-    if isinstance(expr, ast.Call) and len(expr.args) == 1:  # sqlalchemy.text("...")
-        expr = expr.args[0]
+_CHECKSUM_WORDS = frozenset({"sum", "sums", "checksum", "checksums", "etag", "etags",
+                             "fingerprint", "fingerprints"})
+_MARK = "\x00"  # stands in the SQL text for a value interpolated into it
+_PLACEHOLDER = re.compile(r"\x00|\?|%s|%\((\w+)\)s|(?<![:\w]):(\w+)|\{(\w*)\}|\$(\d+)")
+_ASSIGNED = re.compile(r"([A-Za-z_]\w*)[\"`\]]?\s*=\s*['\"]?$")
+_INSERT_COLUMNS = re.compile(r"\binto\s+[\w.\"`\[\]]+\s*\(([^)]*)\)\s*values\s*\(",
+                             re.IGNORECASE)
+_MAX_PIECES = 200
+
+
+def _sql_pieces(expr: ast.AST, flow: _Flow) -> tuple[str, list[bool]] | None:
+    """The SQL text of a string, f-string or `+` chain, with `_MARK` for each value put into
+    it, and whether each such value carries the digest."""
+    operands: list[ast.AST] = []
+    while isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add) and \
+            len(operands) < _MAX_PIECES:
+        operands.append(expr.right)
+        expr = expr.left
+    operands.append(expr)
+    operands.reverse()
+    text: list[str] = []
+    fed: list[bool] = []
+    for operand in operands:
+        if isinstance(operand, ast.Constant) and isinstance(operand.value, str):
+            text.append(operand.value)
+        elif isinstance(operand, ast.JoinedStr):
+            for value in operand.values:
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    text.append(value.value)
+                elif isinstance(value, ast.FormattedValue):
+                    text.append(_MARK)
+                    fed.append(flow.reads(value.value))
+        elif len(operands) > 1:
+            text.append(_MARK)
+            fed.append(flow.reads(operand))
+        else:
+            return None
+    return "".join(text), fed
+
+
+def _placeholder_columns(sql: str) -> list[tuple[str, str]]:
+    """Each placeholder of the SQL (in order) as (its key, the column it fills or "")."""
+    out: list[tuple[str, str]] = []
+    insert = _INSERT_COLUMNS.search(sql)
+    columns = [c.strip(" \t\n\"`[]") for c in insert.group(1).split(",")] if insert else []
+    position = 0
+    in_values = 0
+    for match in _PLACEHOLDER.finditer(sql):
+        token = match.group(0)
+        if token in ("?", "%s", "{}"):
+            key = f"#{position}"
+            position += 1
+        elif token == _MARK:
+            key = "mark"
+        elif match.group(4):
+            key = f"#{int(match.group(4)) - 1}"
+        else:
+            name = match.group(1) or match.group(2) or match.group(3) or ""
+            key = f"#{name}" if name.isdigit() else name
+        column = ""
+        assigned = _ASSIGNED.search(sql, max(0, match.start() - 80), match.start())
+        if assigned:
+            column = assigned.group(1)
+        elif insert and columns and match.start() >= insert.end():
+            column = columns[in_values % len(columns)]
+            in_values += 1
+        out.append((key, column))
+    return out
+
+
+def _sql_stores_digest(call: ast.Call, flow: _Flow,
+                       assignments: list[tuple[list[ast.AST], ast.AST]],
+                       module: Module) -> bool:
+    """`cur.execute(sql, params)` writes the digest into a column named like a password: the
+    placeholder (or interpolated value) that carries the digest fills such a column."""
+    expr: ast.AST = call.args[0]
+    if isinstance(expr, ast.Call) and len(expr.args) == 1 and not (
+            isinstance(expr.func, ast.Attribute) and expr.func.attr == "format"):
+        expr = expr.args[0]  # sqlalchemy.text("...")
     if isinstance(expr, ast.Name):
         bound = [v for t, v in assignments if any(
             isinstance(x, ast.Name) and x.id == expr.id for x in t)]
         expr = bound[0] if len(bound) == 1 else context.constant_value(expr, module)
-    if isinstance(expr, ast.BinOp):  # "UPDATE ... %s" % (...)
-        expr = expr.left
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and \
+    params: ast.AST | None = call.args[1] if len(call.args) > 1 else None
+    if (_call_name(call) == "executemany" and isinstance(params, ast.List | ast.Tuple)
+            and params.elts and isinstance(params.elts[0], ast.Tuple | ast.List | ast.Dict)):
+        params = params.elts[0]  # the rows have one shape: the first row tells the slots
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mod):  # "... %s" % (...)
+        params, expr = expr.right, expr.left
+    elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and \
             expr.func.attr == "format":
+        params = ast.Tuple(elts=list(expr.args), ctx=ast.Load()) if not expr.keywords else \
+            ast.Dict(keys=[ast.Constant(k.arg) for k in expr.keywords],
+                     values=[k.value for k in expr.keywords])
         expr = expr.func.value
-    return _sql_text(expr)
-
-
-def _sql_stores_credential(sql: str) -> bool:
-    return _SQL_WRITE.search(sql) is not None and any(
-        _credential(names.words(token)) for token in _IDENTIFIER.findall(sql))
+    pieces = _sql_pieces(expr, flow)
+    if pieces is None:
+        return False
+    sql, marks = pieces
+    if _SQL_WRITE.search(sql) is None:
+        return False
+    slots = _placeholder_columns(sql)
+    fed: dict[str, bool] = {}
+    unknown = False  # the digest goes into the statement, but not through a slot we can map
+    if isinstance(params, ast.Tuple | ast.List):
+        fed = {f"#{i}": flow.reads(e) for i, e in enumerate(params.elts)}
+    elif isinstance(params, ast.Dict):
+        fed = {k.value: flow.reads(v) for k, v in zip(params.keys, params.values, strict=True)
+               if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+        unknown = any(k is None and flow.reads(v) for k, v in zip(
+            params.keys, params.values, strict=True))
+    elif params is not None:
+        if sum(1 for key, _ in slots if key != "mark") == 1:
+            fed = {"#0": flow.reads(params)}
+        else:
+            unknown = flow.reads(params)
+    marks_left = iter(marks)
+    for key, column in slots:
+        carries = next(marks_left, False) if key == "mark" else fed.get(key, False)
+        if carries and column and _credential(names.words(column)):
+            return True
+        if carries and not column:
+            unknown = True
+    # where the digest lands is unknown: a password column anywhere in the statement will do
+    return unknown and any(_credential(names.words(t)) for t in _IDENTIFIER.findall(sql))
 
 
 def _names_credential(expr: ast.AST) -> bool:
@@ -688,10 +801,10 @@ def _store(node: ast.AST, flow: _Flow, files: set[str],
             if isinstance(target, ast.Attribute) and _credential(names.words(target.attr)):
                 return f"stored in `.{target.attr}`"
             if isinstance(target, ast.Subscript):
-                key = target.slice
-                if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                    if _credential(names.words(key.value)):
-                        return f"stored under {key.value!r}"  # user["password"] = digest
+                index = target.slice
+                if isinstance(index, ast.Constant) and isinstance(index.value, str):
+                    if _credential(names.words(index.value)):
+                        return f"stored under {index.value!r}"  # user["password"] = digest
                 elif isinstance(target.value, ast.Name) and _credential(
                         names.words(target.value.id)):
                     return f"stored in `{target.value.id}`"  # passwords[username] = digest
@@ -718,14 +831,13 @@ def _store(node: ast.AST, flow: _Flow, files: set[str],
             if isinstance(receiver, ast.Name) and receiver.id in files:
                 return "written to a password file"
             path = _opened_path(receiver, module)
-            if path is not None and _credential(_path_words(path, module)):
+            if path is not None and _password_path(path, module):
                 return "written to a password file"
-        if func.attr in _PATH_WRITES and _credential(_path_words(func.value, module)):
+        if func.attr in _PATH_WRITES and _password_path(func.value, module):
             return "written to a password file"
-        if func.attr in _SQL_CALLS and node.args:
-            sql = _sql_of(node.args[0], assignments, module)
-            if sql is not None and _sql_stores_credential(sql):
-                return "written to a password column"
+        if func.attr in _SQL_CALLS and node.args and _sql_stores_digest(
+                node, flow, assignments, module):
+            return "written to a password column"
     if name in _KEY_VALUE_WRITES and any(_names_credential(a) for a in node.args):
         return "stored under a password key"  # redis.set("user:1:password", digest)
     if files and any(isinstance(a, ast.Name) and a.id in files for a in arguments):
