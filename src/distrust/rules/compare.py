@@ -190,9 +190,10 @@ def check_compare(node: ast.AST, module: Module) -> Iterator[Hit]:
     if not isinstance(op, ast.Eq | ast.NotEq):
         return
     left, right = node.left, node.comparators[0]
-    if _trivial(left, module) or _trivial(right, module):
-        return
+    # (Both tests must pass; the cheaper one first: `_trivial` may look up the class.)
     if not (_secret(left, module) or _secret(right, module)):
+        return
+    if _trivial(left, module) or _trivial(right, module):
         return
     if not (_provenance(left, module) or _provenance(right, module)):
         return

@@ -24,6 +24,7 @@ from distrust.model import Confidence, Edit, Fix, Severity
 from distrust.python import nodes
 from distrust.python.source import Module
 from distrust.rules import edits
+from distrust.rules.mentions import mentions
 from distrust.rules.rule import A05, Hit, Rule
 from distrust.secrets import name_words
 
@@ -93,6 +94,10 @@ def _find_settings(module: Module) -> Iterator[tuple[str, ast.expr, ast.AST, boo
     level `NAME = value`, `app.config["NAME"] = value`, `app.config.update(NAME=value)` /
     `.from_mapping(...)` / `.update({...})` anywhere."""
     stack: list[tuple[ast.AST, bool, bool]] = [(module.tree, _dev_path(module.path), True)]
+    # Statements hold no statement inside an expression: the expressions need a look only
+    # for the config calls in them.
+    inner: type | tuple[type, ...] = (ast.stmt, ast.expr) if any(
+        _config_call(call) for call in nodes.instances(module.tree, ast.Call)) else ast.stmt
     while stack:
         node, dev, top = stack.pop()
         if isinstance(node, ast.ClassDef):
@@ -111,8 +116,8 @@ def _find_settings(module: Module) -> Iterator[tuple[str, ast.expr, ast.AST, boo
                     key = t.slice
                     if isinstance(key, ast.Constant) and isinstance(key.value, str):
                         yield key.value, node.value, node, dev
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                node.func.attr in ("update", "from_mapping") and _is_config(node.func.value):
+        if isinstance(node, ast.Call) and _config_call(node):
+            assert isinstance(node.func, ast.Attribute)
             for kw in node.keywords:
                 if kw.arg:
                     yield kw.arg, kw.value, kw.value, dev
@@ -131,7 +136,13 @@ def _find_settings(module: Module) -> Iterator[tuple[str, ast.expr, ast.AST, boo
             continue
         stack.extend((c, dev, False if isinstance(c, ast.expr) else top)
                      for c in nodes.children(node)
-                     if isinstance(c, ast.stmt | ast.expr))
+                     if isinstance(c, inner))
+
+
+def _config_call(node: ast.Call) -> bool:
+    """`app.config.update(...)` / `config.from_mapping(...)`."""
+    return isinstance(node.func, ast.Attribute) and \
+        node.func.attr in ("update", "from_mapping") and _is_config(node.func.value)
 
 
 def _is_config(node: ast.expr) -> bool:
@@ -143,7 +154,7 @@ def _is_config(node: ast.expr) -> bool:
 def _relevant(module: Module) -> bool:
     if module.path.endswith("django/conf/global_settings.py"):
         return False  # the framework's own defaults, not a deployment's settings
-    return any(k in module.text for k in _KEYWORDS)
+    return mentions(module, _KEYWORDS)
 
 
 # -- fixes -------------------------------------------------------------------------------------
@@ -228,9 +239,9 @@ def _framework_debug(node: ast.AST, module: Module) -> Iterator[Hit]:
                 yield Hit(value, message="Django DEBUG is on in a settings module: error pages "
                           "show settings, SQL and source to anyone", confidence=conf,
                           fix=_env_fix(module, value, "DJANGO_DEBUG"))
-    for child in nodes.subtree(node):
-        if not isinstance(child, ast.Call):
-            continue
+    for child in nodes.instances(node, ast.Call):
+        if not any(kw.arg == "debug" and _is_true(kw.value) for kw in child.keywords):
+            continue  # (what the loop below reports, tested first)
         name = (module.qualname(child.func) or "").replace("()", "")
         if name in ("fastapi.FastAPI", "starlette.applications.Starlette", "fastapi.APIRouter",
                     "starlette.Starlette"):
@@ -244,7 +255,7 @@ def _framework_debug(node: ast.AST, module: Module) -> Iterator[Hit]:
 
 def _allowed_hosts(node: ast.AST, module: Module) -> Iterator[Hit]:
     assert isinstance(node, ast.Module)
-    if "ALLOWED_HOSTS" not in module.text or not _settings_module(module) or \
+    if not mentions(module, ("ALLOWED_HOSTS",)) or not _settings_module(module) or \
             _dev_path(module.path):
         return
     for name, value, _where, dev in _setting_targets(module):
@@ -278,8 +289,8 @@ def _cookies(node: ast.AST, module: Module, flag: str, settings: frozenset[str]
                       + ("over plain HTTP too" if flag == "secure" else "to scripts too"))
     if _dev_path(module.path):
         return
-    for child in nodes.subtree(node):
-        if not isinstance(child, ast.Call) or not isinstance(child.func, ast.Attribute):
+    for child in nodes.instances(node, ast.Call):
+        if not isinstance(child.func, ast.Attribute):
             continue
         method = child.func.attr
         if method in ("set_cookie", "set_signed_cookie"):
@@ -328,12 +339,13 @@ def _wildcard(node: ast.expr | None) -> bool:
 
 def _cors(node: ast.AST, module: Module) -> Iterator[Hit]:
     assert isinstance(node, ast.Module)
-    if "CORS" not in module.text and "cors" not in module.text:
+    if not mentions(module, ("CORS", "cors")):
         return
     yield from _django_cors(module)
-    for child in nodes.subtree(node):
-        if not isinstance(child, ast.Call):
-            continue
+    for child in nodes.instances(node, ast.Call):
+        if not any(k.arg in ("supports_credentials", "allow_credentials") and _is_true(k.value)
+                   for k in child.keywords):
+            continue  # (every report below needs one of these switched on)
         name = (module.qualname(child.func) or "").replace("()", "")
         kw = {k.arg: k.value for k in child.keywords if k.arg}
         if name in ("flask_cors.CORS", "flask_cors.cross_origin"):

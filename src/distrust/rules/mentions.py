@@ -1,5 +1,6 @@
 """Cheap per-module text tests: whether a module's text mentions any of some words, computed
-once per module (the walk visits one module at a time, so the last module's answers are kept).
+once per module and word (the walk visits one module at a time, so the last module's answers
+are kept).
 
 `mentions` is a plain substring test of the text, for rules that look at the text themselves.
 `may_name` is the test behind a rule's prefilter (`Rule.words`): whether a word can be part of
@@ -16,22 +17,46 @@ from __future__ import annotations
 
 import ast
 import unicodedata
+from dataclasses import dataclass, field
 
 from distrust.python.source import Module
 
-_cache: dict[tuple[str, ...], tuple[ast.Module, bool]] = {}
-_haystack: list[tuple[ast.Module, tuple[str, ...]]] = []
-_found: dict[str, bool] = {}
+
+@dataclass
+class _Texts:
+    """The answers for one module: word → whether its text holds it, and whether the other
+    spellings of its names (NFKC form, dotted name) hold it."""
+
+    tree: ast.Module
+    others: tuple[str, ...]
+    in_text: dict[str, bool] = field(default_factory=dict)
+    in_others: dict[str, bool] = field(default_factory=dict)
+
+
+_current: list[_Texts] = []
+
+
+def _texts(module: Module) -> _Texts:
+    if _current and _current[0].tree is module.tree:
+        return _current[0]
+    text = module.text
+    others = (module.name,) if text.isascii() else (
+        unicodedata.normalize("NFKC", text), module.name)
+    _current[:] = [_Texts(module.tree, others)]
+    return _current[0]
+
+
+def _in_text(texts: _Texts, text: str, word: str) -> bool:
+    found = texts.in_text.get(word)
+    if found is None:
+        found = texts.in_text[word] = word in text
+    return found
 
 
 def mentions(module: Module, words: tuple[str, ...]) -> bool:
     """Whether `module.text` contains any of `words`."""
-    cached = _cache.get(words)
-    if cached is not None and cached[0] is module.tree:
-        return cached[1]
-    found = any(word in module.text for word in words)
-    _cache[words] = (module.tree, found)
-    return found
+    texts = _texts(module)
+    return any(_in_text(texts, module.text, word) for word in words)
 
 
 def may_name(module: Module, words: tuple[str, ...]) -> bool:
@@ -39,21 +64,12 @@ def may_name(module: Module, words: tuple[str, ...]) -> bool:
     in the module's dotted name. False proves that no identifier of the module, and no
     qualified name `Module.qualname` gives, contains any of the words."""
     texts = _texts(module)
+    if any(_in_text(texts, module.text, word) for word in words):
+        return True
     for word in words:
-        found = _found.get(word)
+        found = texts.in_others.get(word)
         if found is None:
-            found = _found[word] = any(word in text for text in texts)
+            found = texts.in_others[word] = any(word in other for other in texts.others)
         if found:
             return True
     return False
-
-
-def _texts(module: Module) -> tuple[str, ...]:
-    if _haystack and _haystack[0][0] is module.tree:
-        return _haystack[0][1]
-    text = module.text
-    texts = (text, module.name) if text.isascii() else (
-        text, unicodedata.normalize("NFKC", text), module.name)
-    _haystack[:] = [(module.tree, texts)]
-    _found.clear()
-    return texts

@@ -93,6 +93,13 @@ def _named(name: str | None, value: ast.expr | None, where: str,
 
 
 def _lookup_default(node: ast.Call, module: Module) -> Iterator[Hit]:
+    key = _text(node.args[0]) if node.args else None
+    default: ast.expr | None = node.args[1] if len(node.args) > 1 else None
+    for kw in node.keywords:
+        if kw.arg == "default":
+            default = kw.value
+    if key is None or _text(default) is None:
+        return  # (the cheap part of `_named`'s test first)
     name = (module.qualname(node.func) or "").replace("()", "")
     func = node.func
     local = func.id if isinstance(func, ast.Name) else (
@@ -101,17 +108,13 @@ def _lookup_default(node: ast.Call, module: Module) -> Iterator[Hit]:
     if name not in ("os.getenv", "getenv") and not name.endswith(_LOOKUP_SUFFIXES) and \
             local not in _LOOKUP_LOCALS:
         return
-    key = _text(node.args[0]) if node.args else None
-    default: ast.expr | None = node.args[1] if len(node.args) > 1 else None
-    for kw in node.keywords:
-        if kw.arg == "default":
-            default = kw.value
-    if key is not None:
-        yield from _named(key, default, "as the fallback of the lookup of", M)
+    yield from _named(key, default, "as the fallback of the lookup of", M)
 
 
 def _named_values(node: ast.AST, module: Module) -> Iterator[Hit]:
     if isinstance(node, ast.Assign):
+        if _text(node.value) is None:
+            return  # (the cheap part of `_named`'s test first)
         for target in node.targets:
             yield from _named(_target_name(target), node.value, "assigned to")
     elif isinstance(node, ast.AnnAssign):
