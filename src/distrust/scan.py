@@ -23,7 +23,7 @@ from distrust.python.source import Module, ParseFailure, parse
 from distrust.python.walk import RuleFailure
 from distrust.rules import ALL_RULES, taint_rules
 from distrust.rules.rule import Hit, Rule
-from distrust.taint import engine
+from distrust.taint import incremental
 from distrust.taint.catalog import BUILTIN_SPEC
 from distrust.taint.engine import Flow
 from distrust.taint.spec import Spec
@@ -31,6 +31,7 @@ from distrust.taint.spec import Spec
 Progress = Callable[[int, int], None]
 PARALLEL_MIN_FILES = 16
 RECURSION_LIMIT = 20_000
+RECORD_KIND = "taint-record"
 
 
 @dataclass(frozen=True)
@@ -204,23 +205,35 @@ def _scan(roots: Sequence[Path], config: Config, rules: Sequence[Rule], jobs: in
     sources = [_prepare(f, config.max_file_size, overlay, store, packages) for f in python]
     files_done = _files_from_cache(sources, store)
     taint_key = store.taint_key(s.key for s in sources if s.key) if store and by_kind else ""
+    file_keys = {s.file.relpath: s.key for s in sources}
     taint_done = store.get_taint(taint_key) if store and by_kind else None
     todo = [src for src in sources if src.file.relpath not in files_done]
 
     def run_taint(modules: list[Module]) -> cache.TaintEntry:
-        analysis = engine.analyse(tuple(modules), _spec(config))
+        # The record of the last run over these files says which modules an edit made stale:
+        # only those are analysed again.
+        keys = {m.path: file_keys[m.path] for m in modules}
+        record_key = cache.digest(RECORD_KIND, store.salt, *sorted(keys)) if store else ""
+        before = store.get_decoded(RECORD_KIND, record_key, incremental.from_json) \
+            if store else None
+        record = incremental.analyse(tuple(modules), _spec(config), before, keys)
         entry = cache.TaintEntry(
-            tuple(taint_findings(list(analysis.flows), by_kind, {m.path: m for m in modules})),
-            tuple(Notice(f"{path}: {message}") for path, message in analysis.notices),
-            tuple(analysis.failures))
+            tuple(taint_findings(incremental.flows(record), by_kind,
+                                 {m.path: m for m in modules})),
+            tuple(Notice(f"{path}: {message}") for path, stored in record.modules.items()
+                  for message in stored.result.notices),
+            tuple((path, line, message) for path, stored in record.modules.items()
+                  for line, message in stored.result.failures))
         if store is not None:
+            store.put_encoded(RECORD_KIND, record_key, incremental.to_json(record))
             store.put_taint(taint_key, entry)
         return entry
 
     need_taint = bool(by_kind) and taint_done is None
     results = _run_files(todo, pattern_rules, jobs, progress, len(sources) - len(todo),
                          len(sources), taint=run_taint if need_taint else None,
-                         sources=sources)
+                         sources=sources,
+                         parses=frozenset(p for p, e in files_done.items() if e.parsed))
     if need_taint:
         taint_done = results.taint
     for res in results.files:
@@ -299,7 +312,7 @@ def _entry_of(res: _FileResult) -> cache.FileEntry:
 def _run_files(todo: list[_Source], rules: tuple[Rule, ...], jobs: int,
                progress: Progress | None, done: int, total: int,
                taint: Callable[[list[Module]], cache.TaintEntry] | None,
-               sources: list[_Source]) -> _Run:
+               sources: list[_Source], parses: frozenset[str] = frozenset()) -> _Run:
     """The pattern rules on the files in `todo`, in this process or in `jobs` workers; and,
     when `taint` is given, the taint engine on every module of `sources` (here, while the
     workers run the rules)."""
@@ -317,7 +330,7 @@ def _run_files(todo: list[_Source], rules: tuple[Rule, ...], jobs: int,
                 progress(done, total)
         result = _Run(out, keys)
         if taint is not None:
-            result.taint = taint(_modules(sources, modules))
+            result.taint = taint(_modules(sources, modules, parses))
         return result
     size = max(1, min(64, len(todo) // (jobs * 4) or 1))
     batches = [todo[i : i + size] for i in range(0, len(todo), size)]
@@ -327,7 +340,7 @@ def _run_files(todo: list[_Source], rules: tuple[Rule, ...], jobs: int,
         futures = [pool.submit(_analyse_many, batch, codes) for batch in batches]
         result = _Run(out, keys)
         if taint is not None:
-            result.taint = taint(_modules(sources, {}))
+            result.taint = taint(_modules(sources, {}, parses))
         for future in futures:
             batch_result = future.result()
             out.extend(batch_result)
@@ -337,12 +350,17 @@ def _run_files(todo: list[_Source], rules: tuple[Rule, ...], jobs: int,
     return result
 
 
-def _modules(sources: list[_Source], parsed: dict[str, Module]) -> list[Module]:
+def _modules(sources: list[_Source], parsed: dict[str, Module], parses: frozenset[str]
+             ) -> list[Module]:
     """Every module of the scan that parses, in the order of the files, for the taint
-    engine: those parsed already, and the others parsed now."""
+    engine: those parsed already; those an earlier scan parsed (`parses`), to be parsed if
+    the analysis enters them; the others parsed now."""
     out = []
     for src in sources:
         module = parsed.get(src.file.relpath)
+        if module is None and src.file.relpath in parses and isinstance(src.text, str):
+            module = Module(src.file.relpath, src.name, src.text, None, src.is_package,
+                            src.aliases)
         if module is None:
             loaded = _load(src)
             if isinstance(loaded, Skipped):

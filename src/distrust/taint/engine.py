@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -161,12 +161,24 @@ class Engine:
     sink_kinds: frozenset[str] = frozenset()
     module_calls: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
     function_calls: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Incremental runs: only the roots and module bodies of the modules at these paths are
+    # analysed (None: every module); `known` are the units of the other modules that an
+    # earlier run analysed, whose results stand. A unit is a function's qualified name or
+    # `<module name>.<module>` for a module body.
+    only: frozenset[str] | None = None
+    known: frozenset[str] = frozenset()
+    asked_before: frozenset[str] = frozenset()
+    # Answers of `is_called` known without reading every module (from an earlier run).
+    called_before: dict[str, bool] = field(default_factory=dict)
+    uses: dict[str, set[str]] = field(default_factory=dict)
+    unit_paths: dict[str, str] = field(default_factory=dict)
+    queried: set[str] = field(default_factory=set)
+    missed: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        self.queried.update(self.asked_before)
         self.idx = _build_indexes(self.spec)
         self.sink_kinds = frozenset(sink.kind for sink in self.spec.sinks)
-        for module in self.project.modules:
-            self.module_consts[module.name] = _module_constants(module.tree)
 
     def run(self) -> list[Flow]:
         """Analyse the functions that can see attacker data: those that mention a source or
@@ -178,11 +190,13 @@ class Engine:
         mentions = _mentions(triggers)
         # A function can mention a trigger word only if its module does.
         can_mention = {m.path: any(word in m.text for word in triggers)
-                       and mentions.search(m.text) is not None for m in self.project.modules}
+                       and mentions.search(m.text) is not None
+                       for m in self.project.modules if self._mine(m.path)}
         pending = [q for q, fn in functions.items()
-                   if _is_root(fn, triggers, can_mention[fn.module.path]) or (
+                   if fn.module.path in can_mention
+                   and (_is_root(fn, triggers, can_mention[fn.module.path]) or (
                        owners and fn.cls is not None
-                       and owners & set(self.external_bases(fn.cls)))]
+                       and owners & set(self.external_bases(fn.cls))))]
         returners: set[str] = set()
         by_module: dict[str, list[str]] = {}
         for qual, fn in functions.items():
@@ -197,15 +211,70 @@ class Engine:
                                                 for lab in summary.ret):
                     continue
                 returners.add(qual)
-                pending.extend(q for q in self._callers_of(qual.rpartition(".")[2], by_module)
-                               if q not in self.summaries)
+                for caller in self._callers_of(qual.rpartition(".")[2], by_module):
+                    if caller in self.summaries:
+                        continue
+                    if self._mine(functions[caller].module.path):
+                        pending.append(caller)
+                    elif caller not in self.known:
+                        # The earlier run did not analyse it: its module's results are stale.
+                        self.missed.add(caller)
         for module in self.project.modules:
-            if can_mention[module.path]:
+            if can_mention.get(module.path):
                 self._analyse_module(module)
         out: list[Flow] = []
-        for flows in self.flows.values():
-            out.extend(flows)
+        for unit, flows in self.flows.items():
+            if self._mine(self.unit_paths[unit]):
+                out.extend(flows)
         return out
+
+    def results(self) -> tuple[ModuleResult, ...]:
+        """What the run found, module by module, for the modules it analysed (all of them,
+        or those of `only`)."""
+        functions = self.project.functions
+        units: dict[str, list[str]] = {}
+        uses: dict[str, set[str]] = {}
+        for unit, path in self.unit_paths.items():
+            units.setdefault(path, []).append(unit)
+            for callee in self.uses.get(unit, ()):
+                other = functions[callee].module.path
+                if other != path:
+                    uses.setdefault(path, set()).add(other)
+        notices: dict[str, list[str]] = {}
+        for path, message in self.errors:
+            notices.setdefault(path, []).append(message)
+        failures: dict[str, list[tuple[int, str]]] = {}
+        for path, line, message in self.failures:
+            failures.setdefault(path, []).append((line, message))
+        new_queries = self.queried - self.asked_before
+        out = []
+        for module in self.project.modules:
+            path = module.path
+            found = sorted(units.get(path, ()))
+            if self._mine(path):
+                asked = self.queried
+                flows = tuple(f for u in found for f in self.flows[u])
+            else:
+                # Only what this run adds to the earlier results: units, uses, answers.
+                asked = new_queries
+                flows = ()
+            called = frozenset(self._call_words(module)[1] & asked) if asked else frozenset()
+            out.append(ModuleResult(
+                path, flows, tuple(found), frozenset(uses.get(path, ())),
+                tuple(notices.get(path, ())) if self._mine(path) else (),
+                tuple(failures.get(path, ())) if self._mine(path) else (), called))
+        return tuple(out)
+
+    def constants(self, module: Module) -> dict[str, object]:
+        """The module's names bound once, at the top level, to a constant."""
+        found = self.module_consts.get(module.name)
+        if found is None:
+            found = _module_constants(module.tree)
+            self.module_consts[module.name] = found
+        return found
+
+    def _mine(self, path: str) -> bool:
+        return self.only is None or path in self.only
 
     def _callers_of(self, name: str, by_module: dict[str, list[str]]) -> list[str]:
         """The functions whose text calls something named `name`."""
@@ -237,7 +306,7 @@ class Engine:
         there at least once other than as the name of a `def` or `class`."""
         words = self.module_calls.get(module.path)
         if words is None:
-            words = _call_words(module.text)
+            words = call_words(module.text)
             self.module_calls[module.path] = words
         return words
 
@@ -250,6 +319,10 @@ class Engine:
 
     def is_called(self, name: str) -> bool:
         """Whether any scanned module calls something named `name`."""
+        self.queried.add(name)
+        known = self.called_before.get(name)
+        if known is not None:
+            return known
         if self.called_names is None:
             names: set[str] = set()
             for module in self.project.modules:
@@ -282,11 +355,12 @@ class Engine:
             except RecursionError:
                 self.errors.append((fn.module.path, f"{qual}: too deeply nested to analyse"))
             except Exception as err:
-                self.failures.append((fn.module.path, fn.node.lineno,
+                self.failures.append((fn.module.path, fn.line,
                                       f"{qual}: {type(err).__name__}: {err}"))
             new = Summary(analyser.ret_labels(), tuple(analyser.param_sinks.values()),
                           analyser.ret_type(), analyser.fields())
             self.flows[qual] = analyser.flows
+            self.unit_paths[qual] = fn.module.path
         finally:
             self.in_progress.discard(qual)
         old = self.summaries.get(qual)
@@ -306,6 +380,7 @@ class Engine:
         except Exception as err:
             self.failures.append((module.path, 1, f"<module>: {type(err).__name__}: {err}"))
         self.flows[f"{module.name}.<module>"] = analyser.flows
+        self.unit_paths[f"{module.name}.<module>"] = module.path
 
     def field_update(self, cls: str, attr: str, value: Val) -> None:
         labels = frozenset(lab for lab in value.flat() if lab.origin.startswith("src:"))
@@ -419,8 +494,7 @@ def _class_owners(spec: Spec) -> frozenset[str]:
 
 def _text(fn: Function) -> str:
     lines = fn.module.lines
-    start = min([fn.node.lineno, *(d.lineno for d in fn.node.decorator_list)])
-    return "\n".join(lines[start - 1 : fn.node.end_lineno or fn.node.lineno])
+    return "\n".join(lines[fn.first_line - 1 : fn.last_line])
 
 
 # Every word followed by `(` (definitions included), and what counts as one word. The
@@ -432,7 +506,7 @@ _DEFINED = re.compile(r"(?:def|class) (\w++)\s*+\(")
 _WORD = re.compile(r"\w+")
 
 
-def _call_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
+def call_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The words followed by `(` in `text`, and those followed by `(` at least once where
     they are not being defined (a name that is only ever defined is not called)."""
     found = _ANY_CALL.findall(text)
@@ -497,7 +571,8 @@ class _Analyser:
         self.returns: list[Val] = []
         self.loop_exits: list[list[Env]] = []
         self.local_defs: dict[str, str] = {}
-        self.consts = engine.module_consts.get(module.name, {})
+        self.consts = engine.constants(module)
+        self.unit = fn.qualname if fn is not None else f"{module.name}.<module>"
         self.self_name: str | None = None
         self._seen_flows: set[tuple[int, int, str, str]] = set()
         self.html_view = False
@@ -1604,6 +1679,7 @@ class _Analyser:
         caller = self.fn.qualname if self.fn else None
         if caller is not None:
             engine.callers.setdefault(target, set()).add(caller)
+        engine.uses.setdefault(self.unit, set()).add(target)
         summary = engine.summary(target)
         bound: dict[int, Val] = {}
         offset = 0
@@ -2199,13 +2275,48 @@ def _fold_subscript(base: object, key: object) -> object:
 
 
 @dataclass(frozen=True)
+class ModuleResult:
+    """The taint results of one module: the flows found in its functions and body, the units
+    analysed (function names, `<name>.<module>` for the body), the other modules whose
+    summaries they used, notices and analysis failures `(line, message)`, and the names the
+    module calls that the run asked `Engine.is_called` about. An incremental run re-analyses a
+    module when it or a module it uses (directly or not) has changed."""
+
+    path: str
+    flows: tuple[Flow, ...]
+    units: tuple[str, ...]
+    uses: frozenset[str]
+    notices: tuple[str, ...]
+    failures: tuple[tuple[int, str], ...]
+    called: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Analysis:
     flows: tuple[Flow, ...]
     notices: tuple[tuple[str, str], ...]
     failures: tuple[tuple[str, int, str], ...]
+    modules: tuple[ModuleResult, ...] = ()
+    queried: frozenset[str] = frozenset()
+    # Functions outside `only` that this run would have analysed and the earlier run did
+    # not: the incremental result is incomplete, a full run is needed.
+    missed: frozenset[str] = frozenset()
 
 
 def analyse(modules: tuple[Module, ...], spec: Spec) -> Analysis:
-    engine = Engine(index(modules), spec)
+    return analyse_project(index(modules), spec)
+
+
+def analyse_project(project: Project, spec: Spec, only: frozenset[str] | None = None,
+                    known: frozenset[str] = frozenset(),
+                    called: Mapping[str, bool] | None = None) -> Analysis:
+    """Analyse the project; with `only`, the roots and bodies of those modules alone (the
+    other modules' earlier results stand; `known` are the units they analysed; `called`
+    answers `Engine.is_called` for the names the earlier run asked about)."""
+    engine = Engine(project, spec, only=only, known=known,
+                    asked_before=frozenset(called or ()), called_before=dict(called or {}))
     flows = engine.run()
-    return Analysis(tuple(flows), tuple(engine.errors), tuple(engine.failures))
+    mine = engine._mine
+    return Analysis(tuple(flows), tuple(e for e in engine.errors if mine(e[0])),
+                    tuple(f for f in engine.failures if mine(f[0])), engine.results(),
+                    frozenset(engine.queried), frozenset(engine.missed))

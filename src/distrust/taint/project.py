@@ -4,9 +4,11 @@ indexed by qualified name, and the route parameters that frameworks fill from th
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 
+from distrust.python import nodes
 from distrust.python.source import Module
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -23,12 +25,65 @@ CLEAN_FLASK_CONVERTERS = frozenset({"int", "float", "uuid"})
 
 
 @dataclass(frozen=True)
+class FunctionOutline:
+    """A function as the index sees it without the module's tree: where it is (`line` and
+    `column` of its `def`; `first_line` counts its decorators, `last_line` ends its body)."""
+
+    qualname: str
+    cls: str | None
+    params: tuple[str, ...]
+    line: int
+    column: int
+    first_line: int
+    last_line: int
+
+
+@dataclass(frozen=True)
+class ClassOutline:
+    qualname: str
+    bases: tuple[str, ...]
+    methods: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Outline:
+    """What the index needs of one module: its functions and classes. An earlier scan keeps
+    it, so that an unchanged module is parsed only if the analysis enters it."""
+
+    functions: tuple[FunctionOutline, ...]
+    classes: tuple[ClassOutline, ...]
+
+
+class _FunctionNodes:
+    """The function nodes of one module by position, found when first asked for."""
+
+    def __init__(self, module: Module, known: dict[tuple[int, int], FunctionNode] | None
+                 ) -> None:
+        self.module = module
+        self.found = known
+
+    def at(self, line: int, column: int) -> FunctionNode:
+        if self.found is None:
+            self.found = {(n.lineno, n.col_offset): n for n in nodes.walk(self.module.tree)
+                          if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+        return self.found[(line, column)]
+
+
+@dataclass(frozen=True)
 class Function:
     qualname: str
     module: Module
-    node: FunctionNode
     cls: str | None
     params: tuple[str, ...]
+    first_line: int
+    last_line: int
+    line: int
+    column: int
+    nodes: _FunctionNodes = field(repr=False, compare=False)
+
+    @cached_property
+    def node(self) -> FunctionNode:
+        return self.nodes.at(self.line, self.column)
 
 
 @dataclass(frozen=True)
@@ -45,6 +100,7 @@ class Project:
     functions: dict[str, Function]
     classes: dict[str, ClassInfo]
     aliases: dict[str, str]
+    outlines: dict[str, Outline] = field(default_factory=dict)
 
     def canonical(self, name: str) -> str:
         """`name` with a module prefix known by another name (its path) rewritten."""
@@ -87,44 +143,68 @@ def param_names(node: FunctionNode) -> tuple[str, ...]:
     return tuple(names)
 
 
-def index(modules: tuple[Module, ...]) -> Project:
+def index(modules: tuple[Module, ...], outlines: Mapping[str, Outline] | None = None
+          ) -> Project:
+    """The project's functions and classes. A module with an outline in `outlines` is not
+    parsed for it."""
     functions: dict[str, Function] = {}
     classes: dict[str, ClassInfo] = {}
     aliases: dict[str, str] = {}
+    kept: dict[str, Outline] = {}
     for module in modules:
-        _index_module(module, module.name, functions, classes)
+        outline = outlines.get(module.path) if outlines else None
+        found: dict[tuple[int, int], FunctionNode] | None = None
+        if outline is None:
+            outline, found = outline_of(module)
+        kept[module.path] = outline
+        where = _FunctionNodes(module, found)
+        for f in outline.functions:
+            functions.setdefault(f.qualname, Function(
+                f.qualname, module, f.cls, f.params, f.first_line, f.last_line, f.line,
+                f.column, where))
+        for c in outline.classes:
+            classes.setdefault(c.qualname, ClassInfo(c.qualname, module, c.bases,
+                                                     frozenset(c.methods)))
         for alias in module.aliases:
             aliases.setdefault(alias, module.name)
-    return Project(modules, functions, classes, aliases)
+    return Project(modules, functions, classes, aliases, kept)
 
 
-def _index_module(module: Module, prefix: str, functions: dict[str, Function],
-                  classes: dict[str, ClassInfo]) -> None:
+def outline_of(module: Module) -> tuple[Outline, dict[tuple[int, int], FunctionNode]]:
+    """The module's outline, and its function nodes by position."""
+    functions: list[FunctionOutline] = []
+    classes: list[ClassOutline] = []
+    found: dict[tuple[int, int], FunctionNode] = {}
     stack: list[tuple[ast.AST, str, str | None]] = [
-        (stmt, prefix, None) for stmt in reversed(module.tree.body)
+        (stmt, module.name, None) for stmt in reversed(module.tree.body)
     ]
     while stack:
         node, scope, cls = stack.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             qual = f"{scope}.{node.name}" if scope else node.name
-            functions.setdefault(qual, Function(qual, module, node, cls, param_names(node)))
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            functions.append(FunctionOutline(qual, cls, param_names(node), node.lineno,
+                                             node.col_offset, first,
+                                             node.end_lineno or node.lineno))
+            found[(node.lineno, node.col_offset)] = node
             inner = f"{qual}.<locals>"
             stack.extend((s, inner, None) for s in reversed(node.body))
         elif isinstance(node, ast.ClassDef):
             qual = f"{scope}.{node.name}" if scope else node.name
             bases = tuple(b for b in (module.qualname(e) for e in node.bases) if b)
-            methods = frozenset(
+            methods = tuple(
                 s.name for s in node.body
                 if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
             )
-            classes.setdefault(qual, ClassInfo(qual, module, bases, methods))
+            classes.append(ClassOutline(qual, bases, methods))
             stack.extend((s, qual, qual) for s in reversed(node.body))
         elif isinstance(node, ast.If | ast.Try | ast.With | ast.For | ast.While):
-            for child in ast.iter_child_nodes(node):
+            for child in nodes.children(node):
                 if isinstance(child, ast.stmt):
                     stack.append((child, scope, cls))
                 elif isinstance(child, ast.ExceptHandler):
                     stack.extend((s, scope, cls) for s in child.body)
+    return Outline(tuple(functions), tuple(classes)), found
 
 
 @dataclass(frozen=True)
