@@ -60,6 +60,7 @@ from __future__ import annotations
 import codecs
 import errno
 import io
+import operator
 import os
 import re
 import stat
@@ -110,6 +111,7 @@ _GIT_ENV_DROP = frozenset(
         "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX",
     }
 )  # fmt: skip
+_ENTRY_NAME = operator.attrgetter("name")
 _OPEN_FLAGS = (
     os.O_RDONLY
     | getattr(os, "O_NONBLOCK", 0)
@@ -327,6 +329,13 @@ def _join(prefix: str, name: str) -> str:
     return f"{prefix}/{name}" if prefix else name
 
 
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 def _posix(rel: str) -> str:
     if rel in (".", ""):
         return ""
@@ -384,20 +393,27 @@ def _ignored(path: str, specs: _Specs, is_dir: bool) -> bool:
     return False
 
 
+def _git_top(directory: str, levels: int | None = None) -> str | None:
+    """The nearest directory at or above `directory` (at most `levels` up) that holds a `.git`
+    (a repository or a link to one), or None."""
+    current = directory
+    while levels is None or levels > 0:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+        if levels is not None:
+            levels -= 1
+    return None
+
+
 def _enclosing_specs(directory: str) -> _Specs:
     """For a walk without git: the ignore files of the repository that encloses `directory`
     (its `.git/info/exclude`, and the `.gitignore` of each directory above `directory` up to the
     top of the work tree). `directory`'s own .gitignore is read by the walk."""
-    top: str | None = None
-    current = directory
-    for _ in range(256):
-        if os.path.lexists(os.path.join(current, ".git")):
-            top = current
-            break
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
+    top = _git_top(directory, 256)
     if top is None:
         return ()
     specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
@@ -622,12 +638,13 @@ class _Discovery:
         self.done_roots.add((st.st_dev, st.st_ino))
         if self.excluded(root.prefix, is_dir=True):
             return
-        listing = _git_list(root.path)
-        # A directory the user names is scanned even when the tree around it ignores it (a
+        # Without a `.git` above it, no git command can work there: no need to start one. A
+        # directory the user names is scanned even when the tree around it ignores it (a
         # project kept in an ignored folder, a home directory under a dotfiles repository);
         # the ignore files inside it still apply.
-        if listing is not None and root.explicit and _git_ignores(root.path):
-            listing = None
+        listing = None
+        if _git_top(root.path) is not None and not (root.explicit and _git_ignores(root.path)):
+            listing = _git_list(root.path)
         if listing is None:
             self.walk(root)
         else:
@@ -671,66 +688,69 @@ class _Discovery:
         self.pending.append(_DirRoot(path, relpath))
 
     def walk(self, root: _DirRoot) -> None:
-        """Walk a directory tree without git, with an explicit stack, honouring .gitignore."""
+        """Walk a directory tree without git, with an explicit stack, honouring .gitignore.
+        A directory found in the tree is left out, silently, when its listing shows that it
+        is a virtual environment (it holds `pyvenv.cfg`)."""
         enclosing = _enclosing_specs(root.path)
         if root.explicit and _root_ignored(root.path, enclosing):
             enclosing = ()
-        stack: list[tuple[str, str, _Specs]] = [(root.path, root.prefix, enclosing)]
+        stack: list[tuple[str, str, _Specs, bool]] = [(root.path, root.prefix, enclosing, False)]
         seen: set[tuple[int, int]] = set()  # a bind mount can make a loop without links
+        exclude = self.exclude
+        suffixes = self.suffixes
+        names_seen = self.seen
         while stack:
-            directory, prefix, specs = stack.pop()
+            directory, prefix, specs, found_in_tree = stack.pop()
             try:
                 st = os.stat(directory)
                 with os.scandir(directory) as listing:
-                    entries = sorted(listing, key=lambda e: e.name)
-            except FileNotFoundError:
-                self.skip(prefix, "directory vanished while the tree was being listed")
-                continue
+                    entries = sorted(listing, key=_ENTRY_NAME)
             except OSError as err:
-                self.skip(prefix, _os_reason(err, "directory cannot be listed"))
+                if found_in_tree and self.is_venv(directory):
+                    continue
+                if isinstance(err, FileNotFoundError):
+                    self.skip(prefix, "directory vanished while the tree was being listed")
+                else:
+                    self.skip(prefix, _os_reason(err, "directory cannot be listed"))
+                continue
+            names = [entry.name for entry in entries]
+            if found_in_tree and "pyvenv.cfg" in names and \
+                    _is_file(entries[names.index("pyvenv.cfg")]):
+                self.venv_cache[directory] = True
                 continue
             identity = (st.st_dev, st.st_ino)
             if identity in seen:
                 self.skip(prefix, "directory already visited (a filesystem loop)")
                 continue
             seen.add(identity)
-            if any(entry.name == ".gitignore" for entry in entries):
+            if ".gitignore" in names:
                 spec = _load_ignore_file(os.path.join(directory, ".gitignore"))
                 if spec is not None:
                     specs = (*specs, (directory, spec))
             for entry in entries:
-                self.walk_entry(entry, prefix, specs, stack)
-
-    def walk_entry(
-        self,
-        entry: os.DirEntry[str],
-        prefix: str,
-        specs: _Specs,
-        stack: list[tuple[str, str, _Specs]],
-    ) -> None:
-        name = entry.name
-        relpath = _join(prefix, name)
-        try:
-            is_dir = entry.is_dir(follow_symlinks=False)
-            is_link = entry.is_symlink()
-        except OSError:
-            is_dir = is_link = False
-        if is_dir:
-            if name in SKIP_DIRS or self.is_venv(entry.path):
-                return
-            if _ignored(entry.path, specs, True) or self.excluded(relpath, is_dir=True):
-                return
-            stack.append((entry.path, relpath, specs))
-            return
-        if _ignored(entry.path, specs, False) or self.excluded(relpath):
-            return
-        if self.seen is not None:
-            self.seen.append(relpath)
-        kind = kind_of(name, self.suffixes)
-        if kind is not None:
-            self.examine(entry.path, relpath, kind, explicit=False)
-        elif is_link:
-            self.directory_link(entry.path, relpath)
+                name = entry.name
+                relpath = f"{prefix}/{name}" if prefix else name
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                    is_link = entry.is_symlink()
+                except OSError:
+                    is_dir = is_link = False
+                if is_dir:
+                    if name in SKIP_DIRS or (specs and _ignored(entry.path, specs, True)) or (
+                            exclude is not None and exclude.match_file(relpath + "/")):
+                        continue
+                    stack.append((entry.path, relpath, specs, True))
+                    continue
+                if (specs and _ignored(entry.path, specs, False)) or (
+                        exclude is not None and exclude.match_file(relpath)):
+                    continue
+                if names_seen is not None:
+                    names_seen.append(relpath)
+                kind = kind_of(name, suffixes)
+                if kind is not None:
+                    self.examine(entry.path, relpath, kind, explicit=False)
+                elif is_link:
+                    self.directory_link(entry.path, relpath)
 
     # -- result
 
