@@ -519,13 +519,9 @@ def call_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
     return words, frozenset(w for w in words if uses[w] > definitions[w])
 
 
-
-
 def _is_root(fn: Function, triggers: tuple[str, ...], may_mention: bool = True) -> bool:
-    for dec in fn.node.decorator_list:
-        if isinstance(dec, ast.Call) and dec.args and isinstance(dec.args[0], ast.Constant) \
-                and isinstance(dec.args[0].value, str) and dec.args[0].value.startswith("/"):
-            return True
+    if fn.routed:
+        return True
     if not may_mention:
         return False
     text = _text(fn)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from distrust.cache import CorruptEntry, digest
+from distrust.cache import _bool as as_bool
 from distrust.cache import _dict as as_dict
 from distrust.cache import _int as as_int
 from distrust.cache import _list as as_list
@@ -166,7 +167,7 @@ def to_json(record: Record) -> dict[str, Any]:
             "failures": [list(f) for f in s.result.failures],
             "called": sorted(s.result.called),
             "functions": [[f.qualname, f.cls, list(f.params), f.line, f.column, f.first_line,
-                           f.last_line] for f in s.outline.functions],
+                           f.last_line, f.routed] for f in s.outline.functions],
             "classes": [[c.qualname, list(c.bases), list(c.methods)]
                         for c in s.outline.classes],
         } for path, s in record.modules.items()},
@@ -219,12 +220,12 @@ def _flow(data: object) -> Flow:
 
 def _function(data: object) -> FunctionOutline:
     items = as_list(data)
-    if len(items) != 7:
+    if len(items) != 8:
         raise CorruptEntry("bad function outline")
-    qual, cls, params, line, column, first, last = items
+    qual, cls, params, line, column, first, last, routed = items
     return FunctionOutline(as_str(qual), None if cls is None else as_str(cls),
                            tuple(as_str(p) for p in as_list(params)), as_int(line),
-                           as_int(column), as_int(first), as_int(last))
+                           as_int(column), as_int(first), as_int(last), as_bool(routed))
 
 
 def _class(data: object) -> ClassOutline:

@@ -36,6 +36,7 @@ class FunctionOutline:
     column: int
     first_line: int
     last_line: int
+    routed: bool = False  # a decorator routes a URL path to it: `@app.get("/items")`
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Function:
     line: int
     column: int
     nodes: _FunctionNodes = field(repr=False, compare=False)
+    routed: bool = False
 
     @cached_property
     def node(self) -> FunctionNode:
@@ -161,13 +163,19 @@ def index(modules: tuple[Module, ...], outlines: Mapping[str, Outline] | None = 
         for f in outline.functions:
             functions.setdefault(f.qualname, Function(
                 f.qualname, module, f.cls, f.params, f.first_line, f.last_line, f.line,
-                f.column, where))
+                f.column, where, f.routed))
         for c in outline.classes:
             classes.setdefault(c.qualname, ClassInfo(c.qualname, module, c.bases,
                                                      frozenset(c.methods)))
         for alias in module.aliases:
             aliases.setdefault(alias, module.name)
     return Project(modules, functions, classes, aliases, kept)
+
+
+def _routed(node: FunctionNode) -> bool:
+    return any(isinstance(dec, ast.Call) and dec.args and isinstance(dec.args[0], ast.Constant)
+               and isinstance(dec.args[0].value, str) and dec.args[0].value.startswith("/")
+               for dec in node.decorator_list)
 
 
 def outline_of(module: Module) -> tuple[Outline, dict[tuple[int, int], FunctionNode]]:
@@ -185,7 +193,7 @@ def outline_of(module: Module) -> tuple[Outline, dict[tuple[int, int], FunctionN
             first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
             functions.append(FunctionOutline(qual, cls, param_names(node), node.lineno,
                                              node.col_offset, first,
-                                             node.end_lineno or node.lineno))
+                                             node.end_lineno or node.lineno, _routed(node)))
             found[(node.lineno, node.col_offset)] = node
             inner = f"{qual}.<locals>"
             stack.extend((s, inner, None) for s in reversed(node.body))
