@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from distrust.model import Confidence, Severity
 from distrust.python import nodes
@@ -471,7 +472,6 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STORE_VERBS = frozenset({"set", "save", "store", "update", "write", "put", "add", "create",
                           "insert", "change", "reset", "persist", "register"})
 _ALGORITHM_NAMES = {"sha1": "SHA-1", "sha-1": "SHA-1", "sha": "SHA-1", "md5-sha1": "MD5-SHA1"}
-_MAX_PASSES = 8  # local data flow: a digest rarely travels through more assignments
 
 
 def _weak_hash_call(call: ast.Call, module: Module) -> str | None:
@@ -536,41 +536,37 @@ def _assignments(body: list[ast.AST]) -> list[tuple[list[ast.AST], ast.AST]]:
 
 
 class _Flow:
-    """Where the digest of one weak hash call goes within its scope."""
+    """Where the digest of one weak hash call goes within its scope. `_Flow()` alone reaches
+    everything: it finds the places that could store a digest at all."""
 
-    def __init__(self, origin: ast.Call, body: list[ast.AST],
-                 assignments: list[tuple[list[ast.AST], ast.AST]]) -> None:
+    def __init__(self) -> None:
+        self.everything = True
         self.objects: set[str] = set()  # names holding the hash object
-        for targets, value in assignments:
-            if value is origin:
-                for target in targets:
-                    self.objects.update(_bound_names(target))
-        self.digests: set[int] = set()  # ids of the `.digest()` / `.hexdigest()` calls
-        for node in body:
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in _DIGEST_METHODS):
-                receiver = node.func.value
-                if receiver is origin or (isinstance(receiver, ast.Name)
-                                          and receiver.id in self.objects):
-                    self.digests.add(id(node))
+        self.digests: set[int] = set()  # ids of its `.digest()` / `.hexdigest()` calls
         self.held: set[str] = set()  # names holding the digest or a value built from it
-        if not self.digests:
-            return
-        for _ in range(_MAX_PASSES):
-            grown = False
-            for targets, value in assignments:
-                if self.reads(value):
-                    for target in targets:
-                        for name in _bound_names(target):
-                            if name not in self.held and name not in self.objects:
-                                self.held.add(name)
-                                grown = True
-            if not grown:
-                break
+
+    @classmethod
+    def of(cls, origin: ast.Call, facts: _ScopeFacts) -> _Flow:
+        flow = cls()
+        flow.everything = False
+        flow.objects.update(facts.bound_to.get(id(origin), ()))
+        calls = list(facts.digests_of.get(id(origin), ()))
+        for name in flow.objects:
+            calls.extend(facts.digests_on.get(name, ()))
+        flow.digests.update(id(call) for call in calls)
+        queue = [i for call in calls for i in facts.holders.get(id(call), ())]
+        while queue:  # along the assignments, each name once
+            for name in facts.targets[queue.pop()]:
+                if name not in flow.held and name not in flow.objects:
+                    flow.held.add(name)
+                    queue.extend(facts.readers.get(name, ()))
+        return flow
 
     def reads(self, expr: ast.AST | None) -> bool:
         if expr is None:
             return False
+        if self.everything:
+            return True
         for sub in nodes.walk(expr):
             if isinstance(sub, ast.Name):
                 if sub.id in self.held:
@@ -848,20 +844,73 @@ def _store(node: ast.AST, flow: _Flow, files: set[str],
     return None
 
 
-def _reported_by_cry001(origin: ast.Call, flow: _Flow, body: list[ast.AST],
+def _reported_by_cry001(origin: ast.Call, flow: _Flow, update_calls: list[ast.Call],
                         module: Module) -> bool:
     """CRY001 already reports this hash (a password goes in) or a hash inside it
     (`md5(md5(password) + salt)`): one finding is enough."""
     for sub in nodes.walk(origin):
         if isinstance(sub, ast.Call) and any(True for _ in check_password_hash(sub, module)):
             return True
-    for node in body:
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "update" and isinstance(node.func.value, ast.Name)
-                and node.func.value.id in flow.objects
-                and any(True for _ in check_password_hash(node, module))):
+    for call in update_calls:
+        if (isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)
+                and call.func.value.id in flow.objects
+                and any(True for _ in check_password_hash(call, module))):
             return True
     return False
+
+
+@dataclass(frozen=True)
+class _ScopeFacts:
+    """What CRY008 needs of one scope, computed once for all its weak hash calls."""
+
+    assignments: list[tuple[list[ast.AST], ast.AST]]
+    targets: list[list[str]]  # the names each assignment binds
+    readers: dict[str, list[int]]  # name -> the assignments whose value reads it
+    holders: dict[int, list[int]]  # id of a digest call -> the assignments whose value has it
+    bound_to: dict[int, list[str]]  # id of an assigned value -> the names bound to it
+    digests_on: dict[str, list[ast.Call]]  # `h.digest()` by the receiver's name
+    digests_of: dict[int, list[ast.Call]]  # `md5(x).digest()` by the id of the receiver call
+    update_calls: list[ast.Call]  # `x.update(...)`
+    files: set[str]  # open files (and writers on them) whose path names a password store
+    stores: list[ast.AST]  # the nodes that could keep a credential, whatever flows into them
+
+
+def _scope_facts(scope: ast.AST, module: Module) -> _ScopeFacts:
+    body = nodes.scope(scope)
+    assignments = _assignments(body)
+    targets = [[n for t in ts for n in _bound_names(t)] for ts, _ in assignments]
+    readers: dict[str, list[int]] = {}
+    holders: dict[int, list[int]] = {}
+    bound_to: dict[int, list[str]] = {}
+    for i, (_, value) in enumerate(assignments):
+        bound_to.setdefault(id(value), []).extend(targets[i])
+        for sub in nodes.walk(value):
+            if isinstance(sub, ast.Name):
+                readers.setdefault(sub.id, []).append(i)
+            elif (isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute)
+                  and sub.func.attr in _DIGEST_METHODS):
+                holders.setdefault(id(sub), []).append(i)
+    digests_on: dict[str, list[ast.Call]] = {}
+    digests_of: dict[int, list[ast.Call]] = {}
+    update_calls: list[ast.Call] = []
+    for n in body:
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            if n.func.attr in _DIGEST_METHODS:
+                receiver = n.func.value
+                if isinstance(receiver, ast.Name):
+                    digests_on.setdefault(receiver.id, []).append(n)
+                else:
+                    digests_of.setdefault(id(receiver), []).append(n)
+            elif n.func.attr == "update":
+                update_calls.append(n)
+    files = _credential_files(assignments, module)
+    anything = _Flow()
+    stores: list[ast.AST] = [
+        n for n in body
+        if isinstance(n, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Dict | ast.Call)
+        and _store(n, anything, files, assignments, module) is not None]
+    return _ScopeFacts(assignments, targets, readers, holders, bound_to, digests_on, digests_of,
+                       update_calls, files, stores)
 
 
 def check_stored_weak_digest(node: ast.AST, module: Module) -> Iterator[Hit]:
@@ -875,19 +924,20 @@ def check_stored_weak_digest(node: ast.AST, module: Module) -> Iterator[Hit]:
     algorithm = _weak_hash_call(node, module)
     if algorithm is None:
         return
-    body = nodes.scope(_scope_of(node, module))
-    assignments = _assignments(body)
-    flow = _Flow(node, body, assignments)
+    scope = _scope_of(node, module)
+    facts = nodes.memo(scope, "CRY008", lambda s: _scope_facts(s, module))
+    if not facts.stores:
+        return  # nothing in this scope could keep a credential
+    flow = _Flow.of(node, facts)
     if not flow.digests:
         return
-    files = _credential_files(assignments, module)
     first: tuple[int, int, str] | None = None  # the first place in the source that stores it
-    for sub in body:
-        how = _store(sub, flow, files, assignments, module)
+    for sub in facts.stores:
+        how = _store(sub, flow, facts.files, facts.assignments, module)
         if how is not None:
             place = (getattr(sub, "lineno", 0), getattr(sub, "col_offset", 0), how)
             first = place if first is None or place < first else first
-    if first is None or _reported_by_cry001(node, flow, body, module):
+    if first is None or _reported_by_cry001(node, flow, facts.update_calls, module):
         return
     shown = _ALGORITHM_NAMES.get(algorithm, algorithm.upper())
     yield Hit(node, message=f"A digest made with {shown} is {first[2]} (line {first[0]}): a "
