@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from distrust import __version__, cache, config, warm
 from distrust.errors import DistrustError, UsageError
 from distrust.model import Confidence, Finding, Notice, RunInfo, ScanResult, Severity
-from distrust.report.options import RenderOptions
+from distrust.report import FORMAT_MODULES, RenderOptions, renderer
 from distrust.report.write import write, write_bytes
 
 if TYPE_CHECKING:
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 PROGRESS_MIN_FILES = 200
-FORMAT_NAMES = ("json", "sarif", "text")  # the keys of `distrust.report.FORMATS`
 
 
 def _codes(text: str) -> list[str]:
@@ -70,7 +69,7 @@ def _jobs(text: str) -> int:
 
 
 def add_output_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=FORMAT_NAMES, default="text",
+    p.add_argument("--format", choices=sorted(FORMAT_MODULES), default="text",
                    help="output format (default: text)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     p.add_argument("--min-severity", type=_severity, metavar="LEVEL",
@@ -102,8 +101,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def _add_scan_parser(sub: Subparsers) -> None:
-    from distrust.deps import commands
-
     p = sub.add_parser("scan", help="scan Python code for vulnerabilities",
                        description="Scan Python files for vulnerabilities: taint analysis "
                                    "from untrusted input to dangerous calls, plus pattern "
@@ -122,13 +119,26 @@ def _add_scan_parser(sub: Subparsers) -> None:
     p.add_argument("--no-cache", action="store_true",
                    help="neither read nor write the results cache (default: .distrust/cache "
                         "in the project, or the cache-dir setting)")
-    commands.add_scan_arguments(p)
+    _add_dependency_arguments(p)
     p.add_argument("--diff", action="store_true",
                    help="print the fixes the rules offer as a unified diff (changes nothing)")
     p.add_argument("--fix", action="store_true",
                    help="apply the fixes the rules offer, where the file still parses and the "
                         "finding is gone on a re-scan")
     p.set_defaults(func=run_scan)
+
+
+def _add_dependency_arguments(p: argparse.ArgumentParser) -> None:
+    """The dependency options of `distrust scan`, which checks dependencies too."""
+    p.add_argument("--no-deps", action="store_true",
+                   help="do not check the dependencies the project declares")
+    p.add_argument("--offline", action="store_true",
+                   help="check dependencies against the local database and cache only")
+    p.add_argument("--index-url", metavar="URL",
+                   help="package index for existence checks (default: PIP_INDEX_URL, pip's "
+                        "configuration, then PyPI)")
+    p.add_argument("--allow-unchecked", action="store_true",
+                   help="pass even when a registry or advisory source could not be used")
 
 
 def _add_rules_parser(sub: Subparsers) -> None:
@@ -422,7 +432,6 @@ def finish(args: argparse.Namespace, cfg: config.Config, result: ScanResult, sta
            rules: Sequence[Rule], failures: Sequence[str]) -> int:
     """Thresholds, baseline, report, exit code: shared by every command that reports
     findings. `rules` are the rules of the findings besides the catalogue's."""
-    from distrust.report import FORMATS
     from distrust.report.escape import escape_terminal
 
     min_sev = args.min_severity or cfg.min_severity
@@ -451,7 +460,7 @@ def finish(args: argparse.Namespace, cfg: config.Config, result: ScanResult, sta
     to_stdout = not args.output
     color = to_stdout and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     options = RenderOptions(color=color, root=str(Path.cwd()))
-    text = FORMATS[args.format](result, _Catalogue(rules), run, options)
+    text = renderer(args.format)(result, _Catalogue(rules), run, options)
     if to_stdout:
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -64,17 +64,21 @@ import operator
 import os
 import re
 import stat
-import subprocess
 import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
-
-import pathspec
+from typing import TYPE_CHECKING, Literal
 
 from distrust.errors import ConfigError, UsageError
 from distrust.model import Skipped
+
+# pathspec (ignore patterns) and subprocess (git) are imported where they are used: many scans
+# need neither, and a re-scan's start-up time counts.
+if TYPE_CHECKING:
+    import subprocess
+
+    import pathspec
 
 Kind = Literal["python", "text"]
 
@@ -343,6 +347,8 @@ def _posix(rel: str) -> str:
 
 
 def _compile_patterns(lines: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    import pathspec
+
     return pathspec.GitIgnoreSpec.from_lines(list(lines))
 
 
@@ -379,7 +385,7 @@ def _load_ignore_file(path: str) -> pathspec.GitIgnoreSpec | None:
 
 
 # An ignore spec and the directory its patterns are relative to.
-_Specs = tuple[tuple[str, pathspec.GitIgnoreSpec], ...]
+_Specs = tuple[tuple[str, "pathspec.GitIgnoreSpec"], ...]
 
 
 def _ignored(path: str, specs: _Specs, is_dir: bool) -> bool:
@@ -436,6 +442,8 @@ def _git(directory: str, *args: str) -> subprocess.CompletedProcess[bytes] | Non
     """Run git in `directory`, or None when it cannot run or does not finish in time. The
     repository's config cannot make git run a program here (core.fsmonitor is forced off), and
     the GIT_DIR-style variables of a calling hook do not redirect it to another repository."""
+    import subprocess
+
     env = {k: v for k, v in os.environ.items() if k not in _GIT_ENV_DROP}
     env["GIT_TERMINAL_PROMPT"] = "0"
     env["LC_ALL"] = "C"

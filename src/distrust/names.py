@@ -14,11 +14,19 @@ def module_name(path: Path, packages: dict[str, list[str]] | None = None
     """The dotted module name of a file, from the packages (`__init__.py`) that hold it.
     `packages` remembers, per folder, the package names leading to it (one scan's files share
     their folders, so each folder is looked at once)."""
-    path = Path(os.path.abspath(path))
-    is_package = path.name == "__init__.py"
-    outer = _outer(str(path.parent), {} if packages is None else packages)
-    parts = outer if is_package else [*outer, path.stem]
-    return ".".join(parts) or path.stem, is_package
+    full = os.path.abspath(path)
+    filename = os.path.basename(full)
+    is_package = filename == "__init__.py"
+    outer = _outer(os.path.dirname(full), {} if packages is None else packages)
+    stem = _stem(filename)
+    parts = outer if is_package else [*outer, stem]
+    return ".".join(parts) or stem, is_package
+
+
+def _stem(filename: str) -> str:
+    """The name without its last suffix, as `PurePath.stem` has it."""
+    dot = filename.rfind(".")
+    return filename[:dot] if 0 < dot < len(filename) - 1 else filename
 
 
 def _outer(folder: str, known: dict[str, list[str]]) -> list[str]:

@@ -108,19 +108,6 @@ def _options(args: argparse.Namespace, table: Mapping[str, Any] | None = None,
     return replace(options, **changes)
 
 
-def add_scan_arguments(p: argparse.ArgumentParser) -> None:
-    """The dependency options of `distrust scan`, which checks dependencies too."""
-    p.add_argument("--no-deps", action="store_true",
-                   help="do not check the dependencies the project declares")
-    p.add_argument("--offline", action="store_true",
-                   help="check dependencies against the local database and cache only")
-    p.add_argument("--index-url", metavar="URL",
-                   help="package index for existence checks (default: PIP_INDEX_URL, pip's "
-                        "configuration, then PyPI)")
-    p.add_argument("--allow-unchecked", action="store_true",
-                   help="pass even when a registry or advisory source could not be used")
-
-
 def scan_dependencies(args: argparse.Namespace, table: Mapping[str, Any],
                       roots: Sequence[Path], exclude: Sequence[str]) -> DepsReport:
     """The dependency half of `distrust scan`, with the scan's roots and excludes."""
