@@ -187,10 +187,9 @@ class Engine:
         functions = self.project.functions
         triggers = _triggers(self.spec)
         owners = _class_owners(self.spec)
-        mentions = _mentions(triggers)
         # A function can mention a trigger word only if its module does.
         can_mention = {m.path: any(word in m.text for word in triggers)
-                       and mentions.search(m.text) is not None
+                       and _mentions(triggers, m.text)
                        for m in self.project.modules if self._mine(m.path)}
         pending = [q for q, fn in functions.items()
                    if fn.module.path in can_mention
@@ -313,7 +312,8 @@ class Engine:
     def _function_calls(self, qual: str) -> frozenset[str]:
         words = self.function_calls.get(qual)
         if words is None:
-            words = frozenset(_ANY_CALL.findall(_text(self.project.functions[qual])))
+            text = _text(self.project.functions[qual])
+            words = frozenset((_ANY_CALL_ASCII if text.isascii() else _ANY_CALL).findall(text))
             self.function_calls[qual] = words
         return words
 
@@ -501,17 +501,24 @@ def _text(fn: Function) -> str:
 # possessive quantifiers never give back what they matched: a word not followed by `(` fails
 # at once instead of being retried shorter, letter by letter.
 _ANY_CALL = re.compile(r"\b(\w++)\s*+\(")
+# The same for a text that is all ASCII, where the ASCII-only engine gives the same matches
+# three times faster (`\s` spelt out: Unicode counts four ASCII control characters in it).
+_SPACE = r"[ \t\n\r\f\v\x1c-\x1f]"
+_ANY_CALL_ASCII = re.compile(rf"\b(\w++){_SPACE}*+\(", re.ASCII)
 # A word followed by `(` where it is being defined (`def view(request, slug):`).
 _DEFINED = re.compile(r"(?:def|class) (\w++)\s*+\(")
+_DEFINED_ASCII = re.compile(rf"(?:def|class) (\w++){_SPACE}*+\(", re.ASCII)
 _WORD = re.compile(r"\w+")
 
 
 def call_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The words followed by `(` in `text`, and those followed by `(` at least once where
     they are not being defined (a name that is only ever defined is not called)."""
-    found = _ANY_CALL.findall(text)
+    ascii = text.isascii()
+    found = (_ANY_CALL_ASCII if ascii else _ANY_CALL).findall(text)
     words = frozenset(found)
-    defined = _DEFINED.findall(text) if "def " in text or "class " in text else []
+    defined = (_DEFINED_ASCII if ascii else _DEFINED).findall(text) \
+        if "def " in text or "class " in text else []
     if not defined:
         return words, words
     uses = Counter(found)
@@ -525,14 +532,19 @@ def _is_root(fn: Function, triggers: tuple[str, ...], may_mention: bool = True) 
     if not may_mention:
         return False
     text = _text(fn)
-    return any(word in text for word in triggers) and _mentions(triggers).search(text) is not None
+    return any(word in text for word in triggers) and _mentions(triggers, text)
 
 
 @cache
-def _mentions(triggers: tuple[str, ...]) -> re.Pattern[str]:
-    """The trigger words as whole words (`input`, not `inputs`)."""
+def _mentions(triggers: tuple[str, ...], text: str) -> bool:
+    """Whether `text` holds a trigger word as a whole word (`input`, not `inputs`)."""
+    return _mention_pattern(triggers, text.isascii()).search(text) is not None
+
+
+@cache
+def _mention_pattern(triggers: tuple[str, ...], ascii: bool) -> re.Pattern[str]:
     words = [re.escape(w) if w.endswith("(") else re.escape(w) + r"(?!\w)" for w in triggers]
-    return re.compile(r"\b(?:" + "|".join(words) + ")")
+    return re.compile(r"\b(?:" + "|".join(words) + ")", re.ASCII if ascii else 0)
 
 
 def _module_constants(tree: ast.Module) -> dict[str, object]:
