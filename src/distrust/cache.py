@@ -27,11 +27,9 @@ import hmac
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -84,17 +82,18 @@ def tool_digest() -> str:
     """A digest of this installation of distrust: its version and every file of its package,
     so that a changed rule or engine never reads results another build wrote."""
     h = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
-    stack = [resources.files("distrust")]
+    base = os.path.dirname(os.path.abspath(__file__))
+    stack = [base]
     files: list[tuple[str, bytes]] = []
     while stack:
-        folder = stack.pop()
-        for item in folder.iterdir():
-            if item.is_dir():
-                if item.name != "__pycache__":
-                    stack.append(item)
-            elif item.name.endswith((".py", ".json", ".md", ".toml", ".txt")):
-                files.append((str(item), item.read_bytes()))
-    base = str(resources.files("distrust"))
+        with os.scandir(stack.pop()) as entries:
+            for item in entries:
+                if item.is_dir():
+                    if item.name != "__pycache__":
+                        stack.append(item.path)
+                elif item.name.endswith((".py", ".json", ".md", ".toml", ".txt")):
+                    with open(item.path, "rb") as handle:
+                        files.append((item.path, handle.read()))
     for name, data in sorted(files):
         h.update(name.removeprefix(base).encode("utf-8", "surrogateescape") + b"\0")
         h.update(hashlib.sha256(data).digest())
@@ -128,6 +127,8 @@ def signing_key(folder: Path | None = None) -> bytes:
             return key
     except FileNotFoundError:
         pass
+    import tempfile
+
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-key-", dir=folder)
     try:
@@ -293,6 +294,8 @@ class Cache:
         text = json.dumps({"format": FORMAT, "version": FORMAT_VERSION, "kind": kind,
                            "key": key, "mac": self._mac(kind, key, inner), "data": inner},
                           ensure_ascii=True, separators=(",", ":"))
+        import tempfile
+
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)

@@ -15,7 +15,6 @@ one of these functions before it is shown.
 
 from __future__ import annotations
 
-import html
 import unicodedata
 
 # Bidirectional embeddings, overrides and isolates, and the invisible direction marks.
@@ -115,5 +114,7 @@ def escape_data(text: str) -> str:
 def escape_html(text: str, multiline: bool = False) -> str:
     """Text for HTML: hidden code points made visible as in `escape_terminal` (newlines and
     tabs kept when `multiline`, for `<pre>` blocks), then `html.escape` with quotes."""
+    import html
+
     keep = "\n\t" if multiline else ""
     return html.escape(escape_terminal(text, keep=keep), quote=True)
