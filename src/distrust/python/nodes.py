@@ -64,25 +64,36 @@ def children(node: ast.AST) -> list[ast.AST]:
 
 def walk(node: ast.AST) -> list[ast.AST]:
     """`node` and every node below it, in the order of `ast.walk` (breadth first)."""
+    return _walk(node, None)
+
+
+def _walk(node: ast.AST, by_type: dict[type, list[ast.AST]] | None) -> list[ast.AST]:
+    """`walk`, also filling `by_type` (class → its nodes in walk order) when given."""
     out: list[ast.AST] = [node]
+    append = out.append
     fields_of = _FIELDS
-    i = 0
-    while i < len(out):
-        current = out[i]
-        i += 1
-        fields = fields_of.get(type(current))
+    is_node = ast.AST
+    for current in out:  # a queue: the loop reaches the nodes appended while it runs
+        cls = type(current)
+        if by_type is not None:
+            same = by_type.get(cls)
+            if same is None:
+                by_type[cls] = [current]
+            else:
+                same.append(current)
+        fields = fields_of.get(cls)
         if fields is None:
-            fields = node_fields(type(current))
+            fields = node_fields(cls)
         for name in fields:
             value = getattr(current, name, None)
             if value is None:
                 continue
             if isinstance(value, list):
                 for item in value:
-                    if isinstance(item, ast.AST):
-                        out.append(item)
-            elif isinstance(value, ast.AST):
-                out.append(value)
+                    if isinstance(item, is_node):
+                        append(item)
+            elif isinstance(value, is_node):
+                append(value)
     return out
 
 
@@ -167,9 +178,19 @@ def scope(node: ast.AST) -> list[ast.AST]:
 def subtree(node: ast.AST) -> list[ast.AST]:
     """`node` and every node below it, in the order of `ast.walk`. Memoized for modules,
     functions, classes and lambdas: the caller must not change the list."""
+    if isinstance(node, ast.Module):
+        return _indexed(node)[0]
     if isinstance(node, _SCOPES):
         return memo(node, "walk", walk)
     return walk(node)
+
+
+def _indexed(tree: ast.AST) -> tuple[list[ast.AST], dict[type, list[ast.AST]]]:
+    """The walk of a module and its nodes by class, made in one pass (memoized)."""
+    def both(root: ast.AST) -> tuple[list[ast.AST], dict[type, list[ast.AST]]]:
+        by_type: dict[type, list[ast.AST]] = {}
+        return _walk(root, by_type), by_type
+    return memo(tree, "walk+index", both)
 
 
 def span(node: ast.AST) -> tuple[int, int] | None:
@@ -185,10 +206,17 @@ def span(node: ast.AST) -> tuple[int, int] | None:
 
 
 def instances(tree: ast.AST, cls: type[T]) -> list[T]:
-    """The nodes of `tree` that are instances of `cls`, in `subtree` order (computed once per
-    tree and class until `clear()`; the caller must not change the list)."""
+    """The nodes of `tree` that are instances of `cls`, in `subtree` order for each node class
+    (computed once per tree and class until `clear()`, from the index the walk of a module
+    makes; the caller must not change the list)."""
     def find(root: ast.AST) -> list[T]:
-        return [n for n in subtree(root) if isinstance(n, cls)]
+        if not isinstance(root, ast.Module):
+            return [n for n in subtree(root) if isinstance(n, cls)]
+        found = [same for node_type, same in _indexed(root)[1].items()
+                 if issubclass(node_type, cls)]
+        if len(found) == 1:
+            return found[0]  # type: ignore[return-value]
+        return [n for same in found for n in same]  # type: ignore[misc]
     return memo(tree, f"instances:{cls.__module__}.{cls.__qualname__}", find)
 
 

@@ -146,6 +146,17 @@ def qualname(module: Module, expr: ast.AST) -> str | None:
     return None
 
 
+def may_end_with(expr: ast.AST, module: Module, leaves: frozenset[str]) -> bool:
+    """Whether `qualname(module, expr)` can end with one of `leaves`, told without resolving:
+    a qualified attribute ends with the attribute; a name ends with itself unless an import
+    binds it (`from hashlib import md5 as h`); anything else ends otherwise or has none."""
+    if isinstance(expr, ast.Attribute):
+        return expr.attr in leaves
+    if isinstance(expr, ast.Name):
+        return expr.id in leaves or expr.id in module.imports
+    return False
+
+
 def _requalify(expr: ast.AST, name: str, target: str) -> str | None:
     parts: list[str] = []
     current = expr

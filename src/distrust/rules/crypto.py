@@ -4,7 +4,7 @@ MD5/SHA-1 in signatures."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from distrust.model import Confidence, Severity
 from distrust.python.source import Module
@@ -54,8 +54,13 @@ def _in_comparison(node: ast.AST, module: Module) -> bool:
     return isinstance(up, ast.Compare)
 
 
+_CIPHER_LEAVES = frozenset(q.rpartition(".")[2] for q in WEAK_CIPHERS.keys() | ECB_CALLS)
+
+
 def check_weak_cipher(node: ast.AST, module: Module) -> Iterator[Hit]:
     if isinstance(node, ast.Call):
+        if not context.may_end_with(node.func, module, _CIPHER_LEAVES):
+            return
         qual = context.qualname(module, node.func)
         if qual is None:
             return
@@ -96,6 +101,9 @@ for _pkg in _PYCRYPTO:
 
 _WEAK_CURVES = frozenset(f"{_HAZMAT}.asymmetric.ec.{name}" for name in (
     "SECP192R1", "SECT163K1", "SECT163R2"))
+# The last names of the calls `check_key_size` knows, and pyOpenSSL's `generate_key`.
+_KEY_SIZE_LEAVES = frozenset(q.rpartition(".")[2] for q in (
+    *_KEY_SIZE_CALLS, *_WEAK_CURVES, "generate_private_key", "generate_key"))
 
 
 def _int_literal(expr: ast.AST | None, module: Module) -> int | None:
@@ -120,7 +128,8 @@ def _argument(call: ast.Call, keyword: str, position: int) -> ast.expr | None:
 
 
 def check_key_size(node: ast.AST, module: Module) -> Iterator[Hit]:
-    if not isinstance(node, ast.Call):
+    if not isinstance(node, ast.Call) or not context.may_end_with(node.func, module,
+                                                                   _KEY_SIZE_LEAVES):
         return
     qual = context.qualname(module, node.func)
     if qual is None:
@@ -164,6 +173,7 @@ _MODES_IV = {f"{_HAZMAT}.ciphers.modes.{m}": ("initialization_vector", 0)
 _MODES_IV.update({f"{_HAZMAT}.ciphers.modes.CTR": ("nonce", 0),
                   f"{_HAZMAT}.ciphers.modes.GCM": ("initialization_vector", 0),
                   f"{_HAZMAT}.ciphers.modes.XTS": ("tweak", 0)})
+_IV_LEAVES = frozenset({"new", *(q.rpartition(".")[2] for q in _MODES_IV)})
 _AEAD = frozenset(f"{_HAZMAT}.ciphers.aead.{n}" for n in (
     "AESGCM", "AESCCM", "AESOCB3", "AESGCMSIV", "ChaCha20Poly1305"))
 
@@ -202,7 +212,8 @@ def _is_static(expr: ast.AST, module: Module, function: ast.AST | None, depth: i
 
 
 def _iv_argument(node: ast.Call, module: Module) -> tuple[ast.expr, str] | None:
-    qual = context.qualname(module, node.func)
+    qual = context.qualname(module, node.func) if context.may_end_with(
+        node.func, module, _IV_LEAVES) else None
     if qual is not None:
         for pkg in _PYCRYPTO:
             for cipher in _PYCRYPTO_IV_CIPHERS:
@@ -257,7 +268,14 @@ _SIGNATURE_WORDS = frozenset({"signature", "signatures", "sig", "sign", "signed"
                               "signing"})
 
 
-def _weak_hash_ref(expr: ast.AST, module: Module, function: ast.AST | None) -> bool:
+def _no_function() -> ast.AST | None:
+    return None
+
+
+def _weak_hash_ref(expr: ast.AST, module: Module,
+                   function: Callable[[], ast.AST | None] = _no_function) -> bool:
+    """Whether `expr` names MD5 or SHA-1; `function` gives the enclosing function (looked up
+    only for a name, whose single assignment in it is followed)."""
     if isinstance(expr, ast.Call):
         qual = context.qualname(module, expr.func)
         if qual in _WEAK_HASH_OBJECTS:
@@ -267,14 +285,23 @@ def _weak_hash_ref(expr: ast.AST, module: Module, function: ast.AST | None) -> b
         return False
     if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
         return expr.value.lower() in ("md5", "sha1", "sha-1")
-    if isinstance(expr, ast.Name) and function is not None:
-        values = context.assigned_in(function, expr.id)
+    if isinstance(expr, ast.Name):
+        scope = function()
+        if scope is None:
+            return False
+        values = context.assigned_in(scope, expr.id)
         return len(values) == 1 and isinstance(values[0], ast.Call) and _weak_hash_ref(
-            values[0], module, None)
+            values[0], module)
     return False
 
 
+# The last names of the calls `_weak_hashlib` knows (`hashlib.md5`, `hashlib.new`).
+_HASHLIB_LEAVES = frozenset({"md5", "sha1", "new"})
+
+
 def _weak_hashlib(call: ast.Call, module: Module) -> str | None:
+    if not context.may_end_with(call.func, module, _HASHLIB_LEAVES):
+        return None
     qual = context.qualname(module, call.func)
     if qual in _WEAK_HASHLIB:
         algorithm = qual.rpartition(".")[2]
@@ -291,12 +318,24 @@ def _weak_hashlib(call: ast.Call, module: Module) -> str | None:
     return algorithm
 
 
+def _lazy_enclosing_function(node: ast.AST, module: Module) -> Callable[[], ast.AST | None]:
+    """`context.enclosing_function(node, module)`, looked up on the first call (the lookup
+    builds the module's table of parents)."""
+    found: list[ast.AST | None] = []
+
+    def lookup() -> ast.AST | None:
+        if not found:
+            found.append(context.enclosing_function(node, module))
+        return found[0]
+    return lookup
+
+
 def check_signature_hash(node: ast.AST, module: Module) -> Iterator[Hit]:
     if not isinstance(node, ast.Call):
         return
     func = node.func
     if isinstance(func, ast.Attribute) and func.attr in ("sign", "verify"):
-        function = context.enclosing_function(node, module)
+        function = _lazy_enclosing_function(node, module)
         qual = context.qualname(module, func) or ""
         slots = [(a, None) for a in node.args] + [(k.value, k.arg) for k in node.keywords]
         for arg, keyword in slots:
@@ -323,9 +362,9 @@ def check_signature_hash(node: ast.AST, module: Module) -> Iterator[Hit]:
     elif isinstance(statement, ast.AnnAssign | ast.AugAssign):
         found |= names.target_words(statement.target)
     elif isinstance(statement, ast.Return):
-        function = context.enclosing_function(node, module)
-        if function is not None:
-            found |= set(names.words(function.name))
+        enclosing = context.enclosing_function(node, module)
+        if enclosing is not None:
+            found |= set(names.words(enclosing.name))
     if found & _SIGNATURE_WORDS:
         yield Hit(node, message=f"A home-made signature with {algorithm}: a keyed hash "
                                 "built from MD5/SHA-1 is forgeable; use hmac.new(key, msg, "

@@ -177,8 +177,11 @@ def _get_selector(call_func: ast.Attribute, call: ast.Call) -> bool:
             and call.args[0].value in KEY_SELECTORS)
 
 
+_LEAVES = frozenset(q.rpartition(".")[2] for q in DECODE | UNVERIFIED | ENCODE)
+
+
 def check_jwt(node: ast.AST, module: Module) -> Iterator[Hit]:
-    if not isinstance(node, ast.Call):
+    if not isinstance(node, ast.Call) or not context.may_end_with(node.func, module, _LEAVES):
         return
     qual = context.qualname(module, node.func)
     if qual is None:

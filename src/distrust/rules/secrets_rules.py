@@ -8,10 +8,12 @@ the value looks like a real secret. The scan masks the value in every output."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from distrust import secrets
 from distrust.model import Confidence, Severity
+from distrust.python import nodes
 from distrust.python.source import Module
 from distrust.rules.rule import A07, Hit, Rule
 
@@ -111,6 +113,29 @@ def _lookup_default(node: ast.Call, module: Module) -> Iterator[Hit]:
     yield from _named(key, default, "as the fallback of the lookup of", M)
 
 
+# The nodes that store a value under a name, and for each a cheap test that it can hold a
+# literal `_named` looks at.
+_STORES: tuple[tuple[type[ast.AST], Callable[[Any], bool]], ...] = (
+    (ast.Assign, lambda n: _text(n.value) is not None),
+    (ast.AnnAssign, lambda n: _text(n.value) is not None),
+    (ast.Call, lambda n: bool(n.keywords) or len(n.args) > 1),
+    (ast.Dict, lambda n: any(_text(v) is not None for v in n.values)),
+    (ast.FunctionDef, lambda n: bool(n.args.defaults or n.args.kw_defaults)),
+    (ast.AsyncFunctionDef, lambda n: bool(n.args.defaults or n.args.kw_defaults)),
+    (ast.Compare, lambda n: len(n.ops) == 1),
+)
+
+
+def _hardcoded_secrets(node: ast.AST, module: Module) -> Iterator[Hit]:
+    """SEC002 over the module's stores, from its index of nodes by class (each node's hits in
+    order; no two stores share a value node)."""
+    assert isinstance(node, ast.Module)
+    for cls, may_hold in _STORES:
+        for store in nodes.instances(node, cls):
+            if may_hold(store):
+                yield from _named_values(store, module)
+
+
 def _named_values(node: ast.AST, module: Module) -> Iterator[Hit]:
     if isinstance(node, ast.Assign):
         if _text(node.value) is None:
@@ -151,8 +176,5 @@ RULES: tuple[Rule, ...] = (
          "Hard-coded credential in a known format", node_types=(ast.Module,),
          check=_known_formats),
     Rule("SEC002", "hardcoded-secret", 798, A07, Severity.HIGH, M,
-         "Hard-coded secret value", node_types=(
-             ast.Assign, ast.AnnAssign, ast.Call, ast.Dict, ast.FunctionDef,
-             ast.AsyncFunctionDef, ast.Compare),
-         check=_named_values),
+         "Hard-coded secret value", node_types=(ast.Module,), check=_hardcoded_secrets),
 )

@@ -62,8 +62,14 @@ def _true_fix(module: Module, value: ast.AST, what: str) -> Fix | None:
     return Fix(f"turn {what} back on", (edit,)) if edit else None
 
 
+# The last names of the calls `_check_call` resolves (DISABLE_WARNINGS, FILTER_WARNINGS,
+# `ssl.wrap_socket`).
+_CALL_LEAVES = frozenset({"disable_warnings", "filterwarnings", "simplefilter", "wrap_socket"})
+
+
 def _check_call(node: ast.Call, module: Module) -> Iterator[Hit]:
-    qual = context.qualname(module, node.func)
+    qual = context.qualname(module, node.func) if context.may_end_with(
+        node.func, module, _CALL_LEAVES) else None
     for kw in node.keywords:
         if not (isinstance(kw.value, ast.Constant) and kw.value.value is False):
             continue
