@@ -645,6 +645,7 @@ _ASSIGNED = re.compile(r"([A-Za-z_]\w*)[\"`\]]?\s*=\s*['\"]?$")
 _INSERT_COLUMNS = re.compile(r"\binto\s+[\w.\"`\[\]]+\s*\(([^)]*)\)\s*values\s*\(",
                              re.IGNORECASE)
 _MAX_PIECES = 200
+_MAX_SQL = 20_000
 
 
 def _sql_pieces(expr: ast.AST, flow: _Flow) -> tuple[str, list[bool]] | None:
@@ -677,15 +678,43 @@ def _sql_pieces(expr: ast.AST, flow: _Flow) -> tuple[str, list[bool]] | None:
     return "".join(text), fed
 
 
-def _placeholder_columns(sql: str) -> list[tuple[str, str]]:
-    """Each placeholder of the SQL (in order) as (its key, the column it fills or "")."""
+def _value_index(sql: str, start: int, end: int) -> int:
+    """Which item of its `VALUES (...)` row the text at `end` is in (rows may repeat)."""
+    index = depth = 0
+    quote = ""
+    in_row = True
+    for ch in sql[start:end]:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            if in_row:
+                depth += 1
+            else:
+                in_row, index = True, 0
+        elif ch == ")":
+            if depth:
+                depth -= 1
+            else:
+                in_row = False
+        elif ch == "," and in_row and not depth:
+            index += 1
+    return index
+
+
+def _placeholder_columns(sql: str, braces: bool) -> list[tuple[str, str]]:
+    """Each placeholder of the SQL (in order) as (its key, the column it fills or ""). Braces
+    are placeholders only in a `str.format` template (elsewhere `'{}'` is a JSON literal)."""
     out: list[tuple[str, str]] = []
     insert = _INSERT_COLUMNS.search(sql)
     columns = [c.strip(" \t\n\"`[]") for c in insert.group(1).split(",")] if insert else []
     position = 0
-    in_values = 0
     for match in _PLACEHOLDER.finditer(sql):
         token = match.group(0)
+        if token.startswith("{") and not braces:
+            continue
         if token in ("?", "%s", "{}"):
             key = f"#{position}"
             position += 1
@@ -700,9 +729,9 @@ def _placeholder_columns(sql: str) -> list[tuple[str, str]]:
         assigned = _ASSIGNED.search(sql, max(0, match.start() - 80), match.start())
         if assigned:
             column = assigned.group(1)
-        elif insert and columns and match.start() >= insert.end():
-            column = columns[in_values % len(columns)]
-            in_values += 1
+        elif insert and match.start() >= insert.end() and len(sql) <= _MAX_SQL:
+            index = _value_index(sql, insert.end(), match.start())
+            column = columns[index] if index < len(columns) else ""
         out.append((key, column))
     return out
 
@@ -721,6 +750,7 @@ def _sql_stores_digest(call: ast.Call, flow: _Flow,
             isinstance(x, ast.Name) and x.id == expr.id for x in t)]
         expr = bound[0] if len(bound) == 1 else context.constant_value(expr, module)
     params: ast.AST | None = call.args[1] if len(call.args) > 1 else None
+    braces = False
     if (_call_name(call) == "executemany" and isinstance(params, ast.List | ast.Tuple)
             and params.elts and isinstance(params.elts[0], ast.Tuple | ast.List | ast.Dict)):
         params = params.elts[0]  # the rows have one shape: the first row tells the slots
@@ -732,13 +762,14 @@ def _sql_stores_digest(call: ast.Call, flow: _Flow,
             ast.Dict(keys=[ast.Constant(k.arg) for k in expr.keywords],
                      values=[k.value for k in expr.keywords])
         expr = expr.func.value
+        braces = True
     pieces = _sql_pieces(expr, flow)
     if pieces is None:
         return False
     sql, marks = pieces
     if _SQL_WRITE.search(sql) is None:
         return False
-    slots = _placeholder_columns(sql)
+    slots = _placeholder_columns(sql, braces)
     fed: dict[str, bool] = {}
     unknown = False  # the digest goes into the statement, but not through a slot we can map
     if isinstance(params, ast.Tuple | ast.List):
