@@ -341,3 +341,24 @@ def test_output_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
         doc.pop("tool")
         outputs.add(json.dumps(doc, sort_keys=True))
     assert len(outputs) == 1
+
+
+def test_the_format_choices_are_the_renderers() -> None:
+    from distrust import cli, report
+
+    assert set(cli.FORMAT_NAMES) == set(report.FORMAT_MODULES) == set(report.FORMATS)
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["scan", "--help"], ["rules", "--help"]])
+def test_starting_loads_only_what_the_command_needs(argv: list[str]) -> None:
+    """Hooks start the tool on every edit: `--version` and parsing a command import neither
+    the rules nor the analysis nor the dependency checks."""
+    code = ("import sys\nfrom distrust.cli import main\n"
+            f"assert main({argv!r}) == 0\n"
+            "print(sorted(m for m in sys.modules if m.startswith('distrust')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=60)
+    loaded = proc.stdout.strip().splitlines()[-1]
+    for heavy in ("distrust.rules", "distrust.scan'", "distrust.taint", "distrust.python",
+                  "distrust.deps.db", "distrust.deps.audit", "distrust.secrets"):
+        assert heavy not in loaded
