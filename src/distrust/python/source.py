@@ -206,7 +206,7 @@ def _top_statements(tree: ast.Module) -> list[ast.stmt]:
         node = stack.pop()
         out.append(node)
         if isinstance(node, ast.If | ast.Try | ast.With):
-            for child in ast.iter_child_nodes(node):
+            for child in nodes.children(node):
                 if isinstance(child, ast.stmt):
                     stack.append(child)
                 elif isinstance(child, ast.ExceptHandler):

@@ -229,7 +229,7 @@ def _dependency_target(expr: ast.AST | None, aliases: dict[str, ast.expr]) -> as
         if isinstance(node, ast.Name) and node.id in aliases and node is not expr:
             stack.append(aliases[node.id])
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(nodes.children(node))
     return None
 
 
@@ -257,6 +257,11 @@ def _dependency_list_auth(value: ast.AST, aliases: dict[str, ast.expr]) -> tuple
 
 
 def _module_facts(module: Module) -> ModuleFacts:
+    """The routes and conventions of the module, found once (both rules read them)."""
+    return nodes.memo(module.tree, "authz.module-facts", lambda _: _find_module_facts(module))
+
+
+def _find_module_facts(module: Module) -> ModuleFacts:
     facts = ModuleFacts()
     facts.is_django = any(v.split(".")[0] in ("django", "rest_framework")
                           for v in module.imports.values())

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 
 from distrust.model import Confidence, Edit, Fix, Severity
+from distrust.python import nodes as walks
 from distrust.python.source import Module
 from distrust.rules.mentions import mentions
 from distrust.rules.rule import A01, Hit, Rule
@@ -46,13 +47,13 @@ _HANDLERS = ("FileHandler", "RotatingFileHandler", "TimedRotatingFileHandler",
 
 def _scope_nodes(scope: ast.AST) -> Iterator[ast.AST]:
     """The nodes of one function (or of the module outside functions), not of nested ones."""
-    stack: list[ast.AST] = list(ast.iter_child_nodes(scope))
+    stack: list[ast.AST] = walks.children(scope)
     while stack:
         node = stack.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         yield node
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(walks.children(node))
 
 
 def _qual(module: Module, node: ast.expr) -> str:

@@ -45,7 +45,7 @@ def _docstrings(tree: ast.Module) -> set[int]:
                 out.add(id(body[0].value))
             stack.extend(node.body)
         elif isinstance(node, ast.If | ast.Try | ast.With | ast.For | ast.While):
-            stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt))
+            stack.extend(c for c in nodes.children(node) if isinstance(c, ast.stmt))
     return out
 
 
