@@ -2,17 +2,18 @@
 from one signed cache entry, and nothing is parsed or analysed (nor are the rules, the parser or
 the taint engine even imported).
 
-A scan records a `Snapshot` of what it read: what file discovery listed and skipped, and for
-each file its module names and a digest of its text as the scan decoded it (or the reason it
-could not be read). The entry `scans/<key>` holds the snapshot with the scan's result; its key
+A scan records a `Snapshot` of what it read: one digest over what file discovery listed and
+skipped, and for each file its module names and its text as the scan decoded it (or the reason
+it could not be read). The entry `scans/<key>` holds the snapshot with the scan's result; its key
 covers everything else the result depends on: the tool (`cache.tool_digest`: version, Python,
 every file of the package), the working folder and the roots, the rule selection, the
 configuration and the dependency options.
 
 `lookup` lists the files again, exactly as a scan does (`files.discover`), computes their module
-names and reads and decodes each file (`files.read_text`): the result is used only when all of
-it equals the snapshot, so an edit, a new or deleted file, a changed `.gitignore` or a new
-`__init__.py` above a file all mean a full scan. Content is the truth: no timestamp is trusted.
+names and reads and decodes each file (`files.read_text`): the result is used only when the
+digest of all of it equals the snapshot's, so an edit, a new or deleted file, a changed
+`.gitignore` or a new `__init__.py` above a file all mean a full scan. Content is the truth: no
+timestamp is trusted.
 
 The dependency check of `distrust scan` depends on the registries and advisory sources, which
 change on their own, so its result is stored only for a tree that declares no dependency: no
@@ -26,6 +27,7 @@ stale one is ignored with a notice and rewritten by the scan that follows."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -42,24 +44,11 @@ SKIPPED_MARK = "skipped\0"
 
 
 @dataclass(frozen=True)
-class Input:
-    """One file a scan read: its digest (`text_digest`) and, for Python files, its names."""
-
-    relpath: str
-    kind: files.Kind
-    digest: str
-    name: str = ""
-    is_package: bool = False
-    aliases: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class Snapshot:
-    """What a scan read: every file in the order of the scan (Python files, then text files),
-    what discovery skipped, and whether text files were wanted (for the secret rules)."""
+    """What a scan read, as one digest (`inputs_digest`), and whether text files were wanted
+    (for the secret rules: discovery lists them then)."""
 
-    inputs: tuple[Input, ...]
-    skipped: tuple[Skipped, ...]
+    digest: str
     text_suffixes: bool
 
 
@@ -105,15 +94,22 @@ def text_digest(text: str | Skipped) -> str:
 def snapshot(python: Sequence[tuple[str, str | Skipped, str, bool, tuple[str, ...]]],
              texts: Sequence[tuple[str, str]], skipped: Sequence[Skipped],
              text_suffixes: bool) -> Snapshot | None:
-    """The snapshot of a scan: `python` holds (relpath, text, name, is_package, aliases),
-    `texts` holds (relpath, text_digest). None when a text file's digest is missing."""
-    inputs = [Input(relpath, "python", text_digest(text), name, is_package, aliases)
-              for relpath, text, name, is_package, aliases in python]
-    for relpath, digest in texts:
-        if not digest:
-            return None
-        inputs.append(Input(relpath, "text", digest))
-    return Snapshot(tuple(inputs), tuple(skipped), text_suffixes)
+    """The snapshot of a scan: `python` holds (relpath, text, name, is_package, aliases) in the
+    scan's order, `texts` holds (relpath, text_digest), `skipped` what discovery skipped.
+    None when a text file's digest is missing."""
+    if any(not digest for _, digest in texts):
+        return None
+    rows = [[relpath, "python", text_digest(text), name, is_package, list(aliases)]
+            for relpath, text, name, is_package, aliases in python]
+    rows.extend([relpath, "text", digest, "", False, []] for relpath, digest in texts)
+    return Snapshot(inputs_digest(rows, skipped), text_suffixes)
+
+
+def inputs_digest(rows: Sequence[Sequence[object]], skipped: Sequence[Skipped]) -> str:
+    """One digest over the files a scan reads (`rows`: relpath, kind, text digest, module name,
+    is_package, aliases) and what discovery skipped."""
+    data = json.dumps([rows, [[s.path, s.reason] for s in skipped]], ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def settings(config: Config) -> str:
@@ -156,29 +152,23 @@ def lookup(store: cache.Cache, key: str, roots: Sequence[Path], config: Config, 
 
 
 def seen_digest(seen: Sequence[str]) -> str:
-    return cache.digest("seen", *seen)
+    data = json.dumps(list(seen), ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _unchanged(snap: Snapshot, found: list[files.SourceFile], skipped: list[Skipped],
                max_bytes: int) -> bool:
-    """Whether a scan of `found` now would read what `snap` records: cheap comparisons
-    first, then the module names, then every file's text."""
-    listed = [f for f in found if f.kind == "python"] + [f for f in found if f.kind == "text"]
-    if tuple(skipped) != snap.skipped or len(listed) != len(snap.inputs):
-        return False
-    if any(f.relpath != i.relpath or f.kind != i.kind for f, i in zip(listed, snap.inputs,
-                                                                         strict=True)):
-        return False
+    """Whether a scan of `found` now would read what `snap` records."""
     packages: dict[str, list[str]] = {}
-    for file, item in zip(listed, snap.inputs, strict=True):
-        if file.kind != "python":
-            continue
-        name, is_package = module_name(file.path, packages)
-        if (name, is_package, path_names(file.relpath, name)) != \
-                (item.name, item.is_package, item.aliases):
-            return False
-    return all(text_digest(files.read_text(file, max_bytes)) == item.digest
-               for file, item in zip(listed, snap.inputs, strict=True))
+    rows: list[list[object]] = []
+    for file in found:
+        if file.kind == "python":
+            name, is_package = module_name(file.path, packages)
+            rows.append([file.relpath, "python", text_digest(files.read_text(file, max_bytes)),
+                         name, is_package, list(path_names(file.relpath, name))])
+    rows.extend([file.relpath, "text", text_digest(files.read_text(file, max_bytes)), "", False,
+                 []] for file in found if file.kind != "python")
+    return inputs_digest(rows, skipped) == snap.digest
 
 
 def store_entry(store: cache.Cache, key: str, entry: Entry) -> None:
@@ -189,12 +179,9 @@ def store_entry(store: cache.Cache, key: str, entry: Entry) -> None:
 
 
 def encode(entry: Entry) -> dict[str, Any]:
-    snap = entry.snapshot
     return {
-        "inputs": [[i.relpath, i.kind, i.digest, i.name, i.is_package, list(i.aliases)]
-                   for i in snap.inputs],
-        "listed_skipped": [[s.path, s.reason] for s in snap.skipped],
-        "text_suffixes": snap.text_suffixes,
+        "inputs": entry.snapshot.digest,
+        "text_suffixes": entry.snapshot.text_suffixes,
         "result": _result_json(entry.result),
         "failures": [list(f) for f in entry.failures],
         "deps_rules": list(entry.deps_rules),
@@ -207,18 +194,9 @@ def encode(entry: Entry) -> dict[str, Any]:
 def decode(data: dict[str, Any]) -> Entry:
     """The entry in `data`; CorruptEntry (or KeyError, TypeError, ValueError) when it is not
     one."""
-    inputs = []
-    for raw in _list(data["inputs"]):
-        item = _list(raw)
-        if len(item) != 6 or item[1] not in ("python", "text"):
-            raise cache.CorruptEntry("bad input record")
-        inputs.append(Input(_str(item[0]), "python" if item[1] == "python" else "text",
-                            _str(item[2]), _str(item[3]), _bool(item[4]),
-                            tuple(_str(a) for a in _list(item[5]))))
     deps = data["deps"]
     return Entry(
-        Snapshot(tuple(inputs), tuple(_skipped(s) for s in _list(data["listed_skipped"])),
-                 _bool(data["text_suffixes"])),
+        Snapshot(_str(data["inputs"]), _bool(data["text_suffixes"])),
         _result(data["result"]),
         tuple(_failure(f) for f in _list(data["failures"])),
         tuple(_str(c) for c in _list(data["deps_rules"])),
