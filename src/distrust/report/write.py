@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from pathlib import Path
 
@@ -32,7 +31,7 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
                 handle.write(data)
             return
     directory = target.parent
-    temp = directory / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    temp = directory / f".{target.name}.{os.urandom(6).hex()}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
     try:
         with os.fdopen(fd, "wb") as handle:
