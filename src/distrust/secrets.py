@@ -104,10 +104,13 @@ FORMATS: tuple[SecretFormat, ...] = (
 )
 
 _COMPILED = tuple(re.compile(f.pattern) for f in FORMATS)
+# What every format starts with, in two parts: a case-insensitive branch in the same pattern
+# would make `re` try every position of the text (the two searches take half the time).
 _FIRST = re.compile(
     r"AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|soat|cbt)-|xox|hooks\.slack"
     r"|_live_|whsec_|AIza|GOCSPX-|sk-|SG\.|SK[0-9a-f]|-us[0-9]|npm_|pypi-|hf_|shp|_v1_|sq0"
-    r"|AccountKey=|PRIVATE KEY|eyJ|://|(?i:password|pwd)\s*=")
+    r"|AccountKey=|PRIVATE KEY|eyJ|://")
+_FIRST_PASSWORD = re.compile(r"(?i:password|pwd)\s*=")
 _CONN_CONTEXT = re.compile(
     r"(?i)(?:server|data source|host|hostname|address|addr|database|initial catalog|dsn"
     r"|user id|uid|user(?:name)?)\s*=")
@@ -317,14 +320,15 @@ class FormatMatch:
 
 def quick_check(text: str) -> bool:
     """False when `text` cannot hold any known format (a cheap test before a closer look)."""
-    return _FIRST.search(text) is not None
+    return "://" in text or _FIRST.search(text) is not None or \
+        _FIRST_PASSWORD.search(text) is not None
 
 
 def find_formats(text: str, following: str = "") -> list[FormatMatch]:
     """Spans of `text` (offsets into it) that hold a credential in a known format, excluding
     placeholders and examples. A private key header counts only when key material follows it,
     in `text` or in `following` (the next lines of a file)."""
-    if not _FIRST.search(text):
+    if not quick_check(text):
         return []
     out: list[FormatMatch] = []
     for fmt, regex in zip(FORMATS, _COMPILED, strict=True):
