@@ -137,9 +137,11 @@ class Module:
         return out
 
     def resolve(self, name: str) -> str | None:
-        if name in self.imports:
-            return self.imports[name]
-        if name in self.definitions:
+        imports, definitions = self._names
+        found = imports.get(name)
+        if found is not None:
+            return found
+        if name in definitions:
             return f"{self.name}.{name}" if self.name else name
         if name in BUILTINS:
             return name
