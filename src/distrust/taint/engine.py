@@ -26,6 +26,7 @@ from distrust.taint.values import CLEAN, EMPTY, NOCONST, Label, Labels, Val
 MAX_VISITS = 6
 MAX_LOOP_ROUNDS = 4
 MAX_CONST_LEN = 10_000
+MAX_ATTRS = 4
 
 ABORTS = frozenset(
     {"flask.abort", "werkzeug.exceptions.abort", "abort", "sys.exit", "exit", "quit",
@@ -357,7 +358,8 @@ class Engine:
             except Exception as err:
                 self.failures.append((fn.module.path, fn.line,
                                       f"{qual}: {type(err).__name__}: {err}"))
-            new = Summary(analyser.ret_labels(), tuple(analyser.param_sinks.values()),
+            new = Summary(_widen_labels(analyser.ret_labels()),
+                          _widen_sinks(tuple(analyser.param_sinks.values())),
                           analyser.ret_type(), analyser.fields())
             self.flows[qual] = analyser.flows
             self.unit_paths[qual] = fn.module.path
@@ -1766,6 +1768,47 @@ def _html_response(sink: Sink, kwargs: dict[str, Val]) -> bool:
     if isinstance(given.const, str):
         return "html" in given.const.lower()
     return True
+
+
+def _widen_labels(labels: Labels) -> Labels:
+    """A summary's labels, where more than `MAX_ATTRS` attributes of one parameter are
+    told apart, with that parameter as a whole instead: code that probes an argument's
+    attributes one by one (`a.shape`, `a.flat`, `a.readline`, ...) would otherwise carry one
+    label per attribute up through every caller. Never fewer flows, only less detail."""
+    attrs: dict[int, set[str]] = {}
+    for label in labels:
+        ref = _param_ref(label.origin)
+        if ref is not None and ref[1] is not None:
+            attrs.setdefault(ref[0], set()).add(ref[1])
+    wide = {i for i, names in attrs.items() if len(names) > MAX_ATTRS}
+    if not wide:
+        return labels
+    out: dict[tuple[str, frozenset[str]], Label] = {}
+    for label in sorted(labels, key=lambda lab: lab.origin):
+        ref = _param_ref(label.origin)
+        if ref is not None and ref[0] in wide:
+            label = replace(label, origin=f"param:{ref[0]}")
+        out.setdefault((label.origin, label.cleared), label)
+    return frozenset(out.values())
+
+
+def _widen_sinks(sinks: tuple[ParamSink, ...]) -> tuple[ParamSink, ...]:
+    """A summary's parameter sinks, with the same widening as `_widen_labels`: where one
+    parameter reaches one sink through more than `MAX_ATTRS` of its attributes, the whole
+    parameter reaches it."""
+    attrs: dict[tuple[object, ...], set[str]] = {}
+    for ps in sinks:
+        if ps.attr is not None:
+            attrs.setdefault((ps.index, ps.kind, ps.sink, ps.location), set()).add(ps.attr)
+    wide = {key for key, names in attrs.items() if len(names) > MAX_ATTRS}
+    if not wide:
+        return sinks
+    out: dict[ParamSink, ParamSink] = {}
+    for ps in sorted(sinks, key=lambda ps: ps.attr or ""):
+        if (ps.index, ps.kind, ps.sink, ps.location) in wide:
+            ps = replace(ps, attr=None)
+        out.setdefault(ps, ps)
+    return tuple(out.values())
 
 
 def _param_ref(origin: str) -> tuple[int, str | None] | None:
