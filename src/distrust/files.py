@@ -182,11 +182,11 @@ def _os_reason(err: OSError, doing: str) -> str:
     return f"{doing}: {text[:1].lower()}{text[1:]}"
 
 
-def _open_regular(path: str | Path) -> int:
-    """Open a regular file for reading and return the descriptor. Checks the type before opening
-    (a FIFO or a device is never opened) and again on the descriptor (the file may have been
-    swapped since); O_NONBLOCK keeps even that race from blocking. Raises OSError or
-    _NotRegular."""
+def _open_regular(path: str | Path) -> tuple[int, int]:
+    """Open a regular file for reading and return the descriptor and the file's size. Checks
+    the type before opening (a FIFO or a device is never opened) and again on the descriptor
+    (the file may have been swapped since); O_NONBLOCK keeps even that race from blocking.
+    Raises OSError or _NotRegular."""
     before = os.stat(path)
     if not stat.S_ISREG(before.st_mode):
         raise _NotRegular(before.st_mode)
@@ -198,25 +198,25 @@ def _open_regular(path: str | Path) -> int:
     except BaseException:
         os.close(fd)
         raise
-    return fd
+    return fd, after.st_size
 
 
 def _read_capped(path: str | Path, limit: int) -> bytes:
     """The whole content of a regular file of at most `limit` bytes. Never reads more than
     `limit + 1` bytes, even if the file grows. Raises OSError, _NotRegular or _TooLarge."""
-    fd = _open_regular(path)
+    fd, size = _open_regular(path)
     try:
-        size = os.fstat(fd).st_size
         if size > limit:
             raise _TooLarge(size)
         chunks: list[bytes] = []
         total = 0
         while total <= limit:
-            chunk = os.read(fd, min(limit + 1 - total, 1 << 20))
-            if not chunk:
-                break
+            wanted = min(limit + 1 - total, 1 << 20)
+            chunk = os.read(fd, wanted)
             chunks.append(chunk)
             total += len(chunk)
+            if len(chunk) < wanted:  # a regular file reads short only at its end
+                break
         if total > limit:
             raise _TooLarge(None)
         return b"".join(chunks)
@@ -225,7 +225,7 @@ def _read_capped(path: str | Path, limit: int) -> bytes:
 
 
 def _read_head(path: str | Path, count: int) -> bytes:
-    fd = _open_regular(path)
+    fd, _ = _open_regular(path)
     try:
         return os.read(fd, count)
     finally:
@@ -243,6 +243,16 @@ def _decode_error_reason(data: bytes, encoding: str, err: UnicodeDecodeError) ->
     )
 
 
+def _may_declare_encoding(data: bytes) -> bool:
+    """Whether the bytes of a Python file may carry a BOM or a coding cookie (which can only
+    be on one of its first two lines)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return True
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first >= 0 else -1
+    return b"coding" in (data if second < 0 else data[:second])
+
+
 def decode(data: bytes, relpath: str, kind: Kind = "python") -> str | Skipped:
     """Decode the bytes of a file, or say why not. Python source follows PEP 263 (BOM, coding
     cookie, UTF-8 by default; a cookie naming an unknown or ASCII-incompatible encoding is
@@ -250,7 +260,9 @@ def decode(data: bytes, relpath: str, kind: Kind = "python") -> str | Skipped:
     not part of the text; line endings are untouched."""
     if b"\0" in data:
         return Skipped(relpath, NUL_REASON)
-    if kind == "python":
+    if kind == "python" and not _may_declare_encoding(data):
+        encoding = "utf-8"  # what the declaration-reading below finds for such a file
+    elif kind == "python":
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         except SyntaxError as err:
