@@ -1,5 +1,6 @@
-"""The fast walks give the nodes the `ast` helpers give, in the same order, for trees of the
-running interpreter's parser and of the fallback parser (whose bodies are list subclasses)."""
+"""The fast walks give the nodes the `ast` helpers give (less the expression contexts), in the
+same order, for trees of the running interpreter's parser and of the fallback parser (whose
+bodies are list subclasses)."""
 
 from __future__ import annotations
 
@@ -68,6 +69,8 @@ def _old_below(scope: ast.AST) -> Iterator[ast.AST]:
 
 
 def _same(a: list[ast.AST], b: list[ast.AST]) -> bool:
+    """`a` holds the nodes of `b` that are not expression contexts, in the same order."""
+    b = [n for n in b if not isinstance(n, ast.expr_context)]
     return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
@@ -97,6 +100,16 @@ def test_walks_match_the_ast_helpers(tree: ast.Module) -> None:
             assert _same(nodes.below(node, (ast.FunctionDef, ast.AsyncFunctionDef)),
                          list(_old_below(node)))
     nodes.clear()
+
+
+def test_expression_contexts_are_left_out() -> None:
+    tree = ast.parse(SAMPLE)
+    assert any(isinstance(n, ast.expr_context) for n in ast.walk(tree))
+    assert not any(isinstance(n, ast.expr_context) for n in nodes.walk(tree))
+    assign = ast.parse("x = y").body[0]
+    assert isinstance(assign, ast.Assign)
+    assert list(ast.iter_child_nodes(assign.value)) == [assign.value.ctx]
+    assert nodes.children(assign.value) == []
 
 
 def test_memo_answers_only_for_the_node_it_was_computed_for() -> None:

@@ -2,8 +2,10 @@
 
 `ast.walk` and `ast.iter_child_nodes` are generators over `iter_fields`: every node costs
 several generator frames and a `getattr` per field, scalar fields included. The walks here
-read, per node class, only the fields that can hold nodes, and give the nodes in exactly the
-order the `ast` helpers give them, so a rule that switches to them behaves the same.
+read, per node class, only the fields that can hold nodes, and give the nodes the `ast`
+helpers give in exactly their order, less the expression contexts (`Load`, `Store`, `Del`:
+leaves that a third of a tree's nodes carry and that no rule looks at; a node's `ctx` is read
+as an attribute).
 
 The scope lists (every node of a function body, not entering nested functions, classes and
 lambdas) are what several rules walk again and again for each function: they are computed once
@@ -21,10 +23,11 @@ from typing import TypeVar
 T = TypeVar("T")
 
 # Fields of `ast` node classes that hold a string, a number or an arbitrary constant, never a
-# node: skipping them is what makes these walks cheaper than `ast.iter_child_nodes`.
+# node, and `ctx` (an expression context): skipping them is what makes these walks cheaper
+# than `ast.iter_child_nodes`.
 _SCALAR_FIELDS = frozenset({
     "id", "attr", "arg", "module", "level", "kind", "conversion", "is_async",
-    "type_comment", "asname", "tag",
+    "type_comment", "asname", "tag", "ctx",
 })
 _LEAF_CLASSES: tuple[type[ast.AST], ...] = (ast.Constant,)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -46,7 +49,7 @@ def node_fields(cls: type) -> tuple[str, ...]:
 
 
 def children(node: ast.AST) -> list[ast.AST]:
-    """The direct child nodes, in the order of `ast.iter_child_nodes`."""
+    """The direct child nodes, in the order of `ast.iter_child_nodes` (less a context)."""
     out: list[ast.AST] = []
     fields = _FIELDS.get(type(node)) or node_fields(type(node))
     for name in fields:
@@ -63,7 +66,8 @@ def children(node: ast.AST) -> list[ast.AST]:
 
 
 def walk(node: ast.AST) -> list[ast.AST]:
-    """`node` and every node below it, in the order of `ast.walk` (breadth first)."""
+    """`node` and every node below it, in the order of `ast.walk` (breadth first; no
+    expression contexts)."""
     return _walk(node, None)
 
 
