@@ -7,7 +7,7 @@ are kept).
 a name the module's code uses, which `ast` does not spell as the text does in two cases:
 
 - Python normalizes identifiers to NFKC (`jwt` spelled in fullwidth letters in the text is the
-  name `jwt`): a text that is not ASCII is also searched in its NFKC form, where every
+  name `jwt`): a text that is not in NFKC form is also searched in its NFKC form, where every
   identifier appears normalized (an identifier is delimited by ASCII characters, which compose
   with nothing across it).
 - `Module.qualname` and `Module.resolve` prefix names defined in the module, and relative
@@ -40,8 +40,8 @@ def _texts(module: Module) -> _Texts:
     if _current and _current[0].tree is module.tree:
         return _current[0]
     text = module.text
-    others = (module.name,) if text.isascii() else (
-        unicodedata.normalize("NFKC", text), module.name)
+    others = (module.name,) if text.isascii() or unicodedata.is_normalized("NFKC", text) \
+        else (unicodedata.normalize("NFKC", text), module.name)
     _current[:] = [_Texts(module.tree, others)]
     return _current[0]
 
