@@ -443,3 +443,62 @@ def test_a_scan_with_a_fix_or_without_a_cache_writes_no_scan_entry(
     main(["scan", "--diff", "--no-deps"])
     capsys.readouterr()
     assert not _scan_entries(project)
+
+
+def test_files_that_did_not_change_are_not_read_again(
+        project: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from distrust import files, warm
+
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(warm, "RACY_NS", -10**15)  # every file counts as long settled
+    expected = _uncached(capsys)
+    _cli(capsys)
+    with monkeypatch.context() as m:
+        _no_analysis(m)
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise AssertionError("read a file whose signature did not change")
+
+        m.setattr(files, "read_text", refuse)
+        code, out, err = _cli(capsys)
+    assert (code, _report(out), err) == expected
+
+
+def test_an_edit_that_keeps_size_and_modification_time_is_seen(
+        project: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The change time (which no one can set) tells the edit apart."""
+    import os
+
+    from distrust import warm
+
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(warm, "RACY_NS", -10**15)
+    _cli(capsys)
+    before = _cli(capsys)
+    views = project / "views.py"
+    old = os.stat(views)
+    text = views.read_text()
+    assert "hashlib.md5(" in text
+    views.write_text(text.replace("hashlib.md5(", "hashlib.sha("))
+    os.utime(views, ns=(old.st_atime_ns, old.st_mtime_ns))
+    new = os.stat(views)
+    assert (new.st_size, new.st_mtime_ns, new.st_ino) == (old.st_size, old.st_mtime_ns,
+                                                          old.st_ino)
+    code, out, err = _cli(capsys)
+    assert (code, _report(out), err) == _uncached(capsys)
+    assert _report(out) != _report(before[1])
+
+
+def test_files_changed_just_before_a_listing_are_read_again(project: Path) -> None:
+    from distrust import files, warm
+
+    found, _ = files.discover([project])
+    snap = warm.Snapshot("digest", False, {f.relpath: "text" for f in found})
+    newest = max(max(f.signature[1], f.signature[2]) for f in found)
+    settled = warm.Probe(None, None, tuple(found), newest + warm.RACY_NS + 1)
+    assert set(warm.known_files(settled, snap)) == {f.relpath for f in found}
+    racy = warm.Probe(None, None, tuple(found), newest + warm.RACY_NS)
+    assert len(warm.known_files(racy, snap)) < len(found)
+    assert warm.known_files(warm.Probe(None, None, tuple(found), None), snap) == {}

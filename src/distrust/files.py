@@ -66,7 +66,7 @@ import re
 import stat
 import tokenize
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -129,11 +129,13 @@ _OPEN_FLAGS = (
 class SourceFile:
     """A file to scan. `path` opens it; `relpath` is what findings show (POSIX, relative to the
     scan base); `kind` says which engines want it: "python" files are parsed (and may be searched
-    for secrets), "text" files are only searched for secrets."""
+    for secrets), "text" files are only searched for secrets. `signature` is what discovery saw
+    of the file (after links): size, modification and change times (ns), inode and device."""
 
     path: Path
     relpath: str
     kind: Kind = "python"
+    signature: tuple[int, ...] = field(default=(), compare=False)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -611,7 +613,8 @@ class _Discovery:
             kind = self.sniff(path, relpath)
             if kind is None:
                 return
-        file = SourceFile(Path(path), relpath, kind)
+        file = SourceFile(Path(path), relpath, kind,
+                          (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev))
         self.found.append(_Found(file, (st.st_dev, st.st_ino), via_link))
 
     def sniff(self, path: str, relpath: str) -> Kind | None:

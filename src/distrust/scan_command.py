@@ -39,28 +39,26 @@ def run(args: argparse.Namespace) -> int:
     cfg = replace(cfg, exclude=(*cfg.exclude, *args.exclude))
     started = datetime.now(UTC).isoformat(timespec="seconds")
     cache_dir = None if args.no_cache else cache_folder(cfg)
-    store: cache.Cache | None = None
-    key = ""
-    seen: tuple[str, ...] | None = None
+    remember = None
     if cache_dir is not None and not (args.diff or args.fix):
         store = cache.Cache(cache_dir, "")
         key = warm.entry_key(cwd=os.getcwd(), roots=[os.fsdecode(p) for p in paths],
                              select=select, ignore=ignore, config=cfg, deps=_deps_mode(args))
         probe = warm.lookup(store, key, paths, cfg, want_seen=not args.no_deps)
-        seen = probe.seen
         if probe.hit is not None:
-            return _rescan(args, cfg, paths, started, store, key, probe.hit, seen)
-    return _scan(args, cfg, paths, select, ignore, started, cache_dir,
-                 _Remember(store, key, seen) if store is not None else None)
+            return _rescan(args, cfg, paths, started, store, key, probe.hit, probe.seen)
+        remember = _Remember(store, key, probe)
+    return _scan(args, cfg, paths, select, ignore, started, cache_dir, remember)
 
 
 class _Remember:
-    """Where the result of a full scan is kept for the next one (`distrust.warm`)."""
+    """Where the result of a full scan is kept for the next one (`distrust.warm`), and what
+    the lookup before it saw."""
 
-    def __init__(self, store: cache.Cache, key: str, seen: tuple[str, ...] | None) -> None:
+    def __init__(self, store: cache.Cache, key: str, probe: warm.Probe) -> None:
         self.store = store
         self.key = key
-        self.seen = seen
+        self.probe = probe
 
 
 def _scan(args: argparse.Namespace, cfg: config.Config, paths: list[Path], select: list[str],
@@ -91,7 +89,8 @@ def _scan(args: argparse.Namespace, cfg: config.Config, paths: list[Path], selec
         own = result.notices[:len(result.notices) - len(outcome.cache_notices)]
         entry = warm.Entry(outcome.snapshot, replace(result, notices=own),
                            tuple((f.rule, f.path, f.line, f.error) for f in outcome.failures),
-                           chosen, _reusable(deps, remember.seen, paths))
+                           chosen, _reusable(deps, remember.probe.seen, paths),
+                           warm.known_files(remember.probe, outcome.snapshot))
         warm.store_entry(remember.store, remember.key, entry)
     if remember is not None:
         result = _with_notices(result, remember.store.notices)

@@ -10,10 +10,14 @@ every file of the package), the working folder and the roots, the rule selection
 configuration and the dependency options.
 
 `lookup` lists the files again, exactly as a scan does (`files.discover`), computes their module
-names and reads and decodes each file (`files.read_text`): the result is used only when the
-digest of all of it equals the snapshot's, so an edit, a new or deleted file, a changed
-`.gitignore` or a new `__init__.py` above a file all mean a full scan. Content is the truth: no
-timestamp is trusted.
+names and the digest of each file's text: the result is used only when the digest of all of it
+equals the snapshot's, so an edit, a new or deleted file, a changed `.gitignore` or a new
+`__init__.py` above a file all mean a full scan. Content is the truth. A file is not read again
+only when discovery sees exactly what it saw when the entry was written (size, modification
+and change times, inode, device; the change time cannot be set by hand) and the file had not
+changed for `RACY_NS` before that listing began, by the file system's own clock: a later
+write then changes the change time, even on a file system with coarse timestamps. Its text
+digest is then the one the entry holds.
 
 The dependency check of `distrust scan` depends on the registries and advisory sources, which
 change on their own, so its result is stored only for a tree that declares no dependency: no
@@ -26,10 +30,12 @@ stale one is ignored with a notice and rewritten by the scan that follows."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +47,18 @@ from distrust.names import module_name, path_names
 
 KIND = "scans"
 SKIPPED_MARK = "skipped\0"
+RACY_NS = 2_000_000_000  # files changed this close to a listing are always read again
 
 
 @dataclass(frozen=True)
 class Snapshot:
     """What a scan read, as one digest (`inputs_digest`), and whether text files were wanted
-    (for the secret rules: discovery lists them then)."""
+    (for the secret rules: discovery lists them then). `texts` (not stored) holds each file's
+    text digest."""
 
     digest: str
     text_suffixes: bool
+    texts: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -73,15 +82,20 @@ class Entry:
     failures: tuple[tuple[str, str, int, str], ...]
     deps_rules: tuple[str, ...]
     deps: Deps | None
+    known: Mapping[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)
+    """Files whose text need not be read again: relpath → (signature, text digest)."""
 
 
 @dataclass(frozen=True)
 class Probe:
-    """What `lookup` found: the entry when it still holds (`hit`), and the files in scope
-    (sorted) when it was asked to list them (`seen`)."""
+    """What `lookup` found: the entry when it still holds (`hit`), the files in scope
+    (sorted) when it was asked to list them (`seen`), the files discovery listed, and the file
+    system's time before it listed them (None when it could not be read)."""
 
     hit: Entry | None
     seen: tuple[str, ...] | None
+    found: tuple[files.SourceFile, ...] = ()
+    clock: int | None = None
 
 
 def text_digest(text: str | Skipped) -> str:
@@ -102,7 +116,8 @@ def snapshot(python: Sequence[tuple[str, str | Skipped, str, bool, tuple[str, ..
     rows = [[relpath, "python", text_digest(text), name, is_package, list(aliases)]
             for relpath, text, name, is_package, aliases in python]
     rows.extend([relpath, "text", digest, "", False, []] for relpath, digest in texts)
-    return Snapshot(inputs_digest(rows, skipped), text_suffixes)
+    return Snapshot(inputs_digest(rows, skipped), text_suffixes,
+                    {str(row[0]): str(row[2]) for row in rows})
 
 
 def inputs_digest(rows: Sequence[Sequence[object]], skipped: Sequence[Skipped]) -> str:
@@ -132,10 +147,9 @@ def lookup(store: cache.Cache, key: str, roots: Sequence[Path], config: Config, 
     """The entry `key` when the files are still those it was written for. `want_seen`: also
     list every file in scope (for the dependency result), even when there is no entry."""
     entry = store.get_decoded(KIND, key, decode)
-    if entry is None and not want_seen:
-        return Probe(None, None)
     seen: list[str] | None = [] if want_seen else None
     want_text = entry.snapshot.text_suffixes if entry is not None else False
+    clock = fs_clock(store.root)
     try:
         found, skipped = files.discover(roots, exclude=config.exclude,
                                         max_bytes=config.max_file_size,
@@ -144,11 +158,46 @@ def lookup(store: cache.Cache, key: str, roots: Sequence[Path], config: Config, 
     except (DistrustError, ValueError):
         return Probe(None, None)  # the scan that follows reports it
     listed = None if seen is None else tuple(sorted(seen))
-    if entry is None or not _unchanged(entry.snapshot, found, skipped, config.max_file_size):
-        return Probe(None, listed)
+    if entry is None or not _unchanged(entry, found, skipped, config.max_file_size):
+        return Probe(None, listed, tuple(found), clock)
     if entry.deps is not None and (listed is None or entry.deps.seen != seen_digest(listed)):
         entry = replace(entry, deps=None)
-    return Probe(entry, listed)
+    return Probe(entry, listed, tuple(found), clock)
+
+
+def fs_clock(folder: Path) -> int | None:
+    """The file system's time now, in ns: the change time of a new file made (and removed)
+    in `folder`; None when no file can be made there."""
+    path = folder / f".clock-{os.urandom(8).hex()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
+                     0o600)
+    except OSError:
+        return None
+    try:
+        return os.fstat(fd).st_ctime_ns
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def known_files(probe: Probe, snap: Snapshot) -> dict[str, tuple[tuple[int, ...], str]]:
+    """The files of `snap` that a later lookup need not read: listed by the probe (before the
+    scan read them) with a signature, and unchanged for `RACY_NS` before the probe's clock."""
+    if probe.clock is None:
+        return {}
+    limit = probe.clock - RACY_NS
+    known: dict[str, tuple[tuple[int, ...], str]] = {}
+    for file in probe.found:
+        sig = file.signature
+        digest = snap.texts.get(file.relpath)
+        if len(sig) == 5 and digest is not None and max(sig[1], sig[2]) < limit:
+            known[file.relpath] = (sig, digest)
+    return known
 
 
 def seen_digest(seen: Sequence[str]) -> str:
@@ -156,19 +205,27 @@ def seen_digest(seen: Sequence[str]) -> str:
     return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _unchanged(snap: Snapshot, found: list[files.SourceFile], skipped: list[Skipped],
+def _unchanged(entry: Entry, found: list[files.SourceFile], skipped: list[Skipped],
                max_bytes: int) -> bool:
-    """Whether a scan of `found` now would read what `snap` records."""
+    """Whether a scan of `found` now would read what the entry's snapshot records."""
+    known = entry.known
+
+    def digest(file: files.SourceFile) -> str:
+        seen = known.get(file.relpath)
+        if seen is not None and seen[0] == file.signature:
+            return seen[1]
+        return text_digest(files.read_text(file, max_bytes))
+
     packages: dict[str, list[str]] = {}
     rows: list[list[object]] = []
     for file in found:
         if file.kind == "python":
             name, is_package = module_name(file.path, packages)
-            rows.append([file.relpath, "python", text_digest(files.read_text(file, max_bytes)),
-                         name, is_package, list(path_names(file.relpath, name))])
-    rows.extend([file.relpath, "text", text_digest(files.read_text(file, max_bytes)), "", False,
-                 []] for file in found if file.kind != "python")
-    return inputs_digest(rows, skipped) == snap.digest
+            rows.append([file.relpath, "python", digest(file), name, is_package,
+                         list(path_names(file.relpath, name))])
+    rows.extend([file.relpath, "text", digest(file), "", False, []]
+                for file in found if file.kind != "python")
+    return inputs_digest(rows, skipped) == entry.snapshot.digest
 
 
 def store_entry(store: cache.Cache, key: str, entry: Entry) -> None:
@@ -188,6 +245,7 @@ def encode(entry: Entry) -> dict[str, Any]:
         "deps": None if entry.deps is None else {
             "seen": entry.deps.seen, "result": _result_json(entry.deps.result),
             "unchecked": list(entry.deps.unchecked)},
+        "known": {path: [*sig, digest] for path, (sig, digest) in entry.known.items()},
     }
 
 
@@ -202,7 +260,16 @@ def decode(data: dict[str, Any]) -> Entry:
         tuple(_str(c) for c in _list(data["deps_rules"])),
         None if deps is None else Deps(_str(_dict(deps)["seen"]), _result(deps["result"]),
                                        tuple(_str(u) for u in _list(deps["unchecked"]))),
+        {_str(path): _known(item) for path, item in _dict(data["known"]).items()},
     )
+
+
+def _known(data: object) -> tuple[tuple[int, ...], str]:
+    item = _list(data)
+    if len(item) != 6 or not all(isinstance(n, int) and not isinstance(n, bool)
+                                 for n in item[:5]):
+        raise cache.CorruptEntry("bad file record")
+    return tuple(item[:5]), _str(item[5])
 
 
 def _result_json(result: ScanResult) -> dict[str, Any]:
