@@ -1,5 +1,5 @@
 """The pattern-rule walk: one pass over a module's tree, dispatching each node to the rules
-that asked for its type."""
+that asked for its type, less the rules whose words (`Rule.words`) the module cannot name."""
 
 from __future__ import annotations
 
