@@ -664,12 +664,15 @@ class _Discovery:
         # Without a `.git` above it, no git command can work there: no need to start one. A
         # directory the user names is scanned even when the tree around it ignores it (a
         # project kept in an ignored folder, a home directory under a dotfiles repository);
-        # the ignore files inside it still apply.
+        # the ignore files inside it still apply, those around it do not.
         listing = None
-        if _git_top(root.path) is not None and not (root.explicit and _git_ignores(root.path)):
-            listing = _git_list(root.path)
+        ignored = False
+        if _git_top(root.path) is not None:
+            ignored = root.explicit and _git_ignores(root.path)
+            if not ignored:
+                listing = _git_list(root.path)
         if listing is None:
-            self.walk(root)
+            self.walk(root, ignored_around=ignored)
         else:
             self.from_git(root, listing)
 
@@ -710,11 +713,12 @@ class _Discovery:
             return
         self.pending.append(_DirRoot(path, relpath))
 
-    def walk(self, root: _DirRoot) -> None:
+    def walk(self, root: _DirRoot, ignored_around: bool = False) -> None:
         """Walk a directory tree without git, with an explicit stack, honouring .gitignore.
         A directory found in the tree is left out, silently, when its listing shows that it
-        is a virtual environment (it holds `pyvenv.cfg`)."""
-        enclosing = _enclosing_specs(root.path)
+        is a virtual environment (it holds `pyvenv.cfg`). `ignored_around`: git said the tree
+        around the root ignores it, so only the ignore files inside it apply."""
+        enclosing = () if ignored_around else _enclosing_specs(root.path)
         if root.explicit and _root_ignored(root.path, enclosing):
             enclosing = ()
         stack: list[tuple[str, str, _Specs, bool]] = [(root.path, root.prefix, enclosing, False)]
