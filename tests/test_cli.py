@@ -362,3 +362,20 @@ def test_starting_loads_only_what_the_command_needs(argv: list[str]) -> None:
     for heavy in ("distrust.rules", "distrust.scan'", "distrust.taint", "distrust.python",
                   "distrust.deps.db", "distrust.deps.audit", "distrust.secrets"):
         assert heavy not in loaded
+
+
+def test_python_m_does_not_import_the_scanned_project(tmp_path: Path) -> None:
+    """`python -m distrust` puts the current folder on the import path: a project's own `http`
+    package (Django has one) must neither shadow the standard library nor run."""
+    project = tmp_path / "project"
+    (project / "http").mkdir(parents=True)
+    (project / "http" / "__init__.py").write_text(
+        "open('IMPORTED', 'w').close()\nraise SystemExit(99)\n")
+    (project / "app.py").write_text(APP)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "user-cache")}
+    proc = subprocess.run([sys.executable, "-m", "distrust", "scan", ".", "--format", "json",
+                           "--offline", "--allow-unchecked"], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert "SQL001" in proc.stdout
+    assert not (project / "IMPORTED").exists()
