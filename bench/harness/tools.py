@@ -7,6 +7,7 @@ code never needs to know which tool it is looking at.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import re
 import shutil
@@ -193,7 +194,20 @@ def _version_of(argv: list[str]) -> tuple[str | None, str]:
     return (text.splitlines()[0] if text else "?"), ""
 
 
+def compile_distrust() -> None:
+    """Compile the bytecode of the distrust package of the harness's environment, as an
+    installed wheel (and pip, for the peers) has it: an editable install run with
+    PYTHONDONTWRITEBYTECODE would otherwise compile its modules again on every run."""
+    spec = importlib.util.find_spec("distrust")
+    if spec is None or not spec.submodule_search_locations:
+        return
+    for folder in spec.submodule_search_locations:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", folder], check=False,
+                       capture_output=True, stdin=subprocess.DEVNULL)
+
+
 def distrust_tool(command: list[str]) -> Tool | Unavailable:
+    compile_distrust()
     version, why = _version_of([*command, "--version"])
     if version is None:
         return Unavailable("distrust", f"`{' '.join(command)} --version` failed: {why}")
