@@ -14,7 +14,7 @@ from pathlib import Path
 
 from distrust import cache, files, secrets, warm
 from distrust.config import Config
-from distrust.model import Confidence, Finding, Location, Notice, ScanResult, Severity, Skipped
+from distrust.model import Confidence, Finding, Location, Notice, ScanResult, Skipped
 from distrust.model import fingerprint as make_fingerprint
 from distrust.names import module_name
 from distrust.names import path_names as _path_names
@@ -162,10 +162,8 @@ def scan(
 def cache_salt(config: Config, rules: Sequence[Rule]) -> str:
     """What besides a file's text decides its results: the tool, the rules, the
     configuration (less the settings that only choose files, workers and output)."""
-    settings = replace(config, source="", paths=(), jobs=None, baseline=None, cache_dir=None,
-                       min_severity=Severity.LOW, min_confidence=Confidence.LOW)
     return cache.digest(cache.tool_digest(), ",".join(sorted(r.code for r in rules)),
-                        repr(settings))
+                        warm.settings(config))
 
 
 @contextmanager

@@ -128,8 +128,8 @@ def inputs_digest(rows: Sequence[Sequence[object]], skipped: Sequence[Skipped]) 
 
 
 def settings(config: Config) -> str:
-    """The configuration as far as it decides results (as in `scan.cache_salt`: not the
-    settings that only choose files by path, workers, output and thresholds)."""
+    """The configuration as far as it decides results (here and in `scan.cache_salt`): not
+    the settings that only choose files by path, workers, output and thresholds."""
     return repr(replace(config, source="", paths=(), jobs=None, baseline=None, cache_dir=None,
                         min_severity=Severity.LOW, min_confidence=Confidence.LOW))
 

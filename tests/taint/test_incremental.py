@@ -187,6 +187,12 @@ def test_the_record_survives_its_json_form() -> None:
     assert again == first
 
 
+def write_app(root: Path) -> None:
+    for path, text in APP.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(textwrap.dedent(text), encoding="utf-8")
+
+
 def scan_findings(root: Path, monkeypatch: pytest.MonkeyPatch, cache: Path | None
                   ) -> tuple[Finding, ...]:
     monkeypatch.chdir(root)
@@ -196,11 +202,8 @@ def scan_findings(root: Path, monkeypatch: pytest.MonkeyPatch, cache: Path | Non
 
 def test_a_scan_after_an_edit_equals_a_scan_from_scratch(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = tmp_path / "app"
-    for path, text in APP.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(textwrap.dedent(text), encoding="utf-8")
-    cache = tmp_path / "cache"
+    root, cache = tmp_path / "app", tmp_path / "cache"
+    write_app(root)
     scan_findings(root, monkeypatch, cache)
     (root / "shop/db.py").write_text(textwrap.dedent(SAFE_FIND_USER), encoding="utf-8")
     seen = analysed_only(monkeypatch)
@@ -212,11 +215,8 @@ def test_a_scan_after_an_edit_equals_a_scan_from_scratch(
 
 def test_a_tampered_record_is_ignored_with_a_notice(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = tmp_path / "app"
-    for path, text in APP.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(textwrap.dedent(text), encoding="utf-8")
-    cache = tmp_path / "cache"
+    root, cache = tmp_path / "app", tmp_path / "cache"
+    write_app(root)
     scan_findings(root, monkeypatch, cache)
     records = list((cache / scan_module.RECORD_KIND).rglob("*.json"))
     assert len(records) == 1
