@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -160,7 +161,8 @@ def lookup(store: cache.Cache, key: str, roots: Sequence[Path], config: Config, 
     listed = None if seen is None else tuple(sorted(seen))
     if entry is None or not _unchanged(entry, found, skipped, config.max_file_size):
         return Probe(None, listed, tuple(found), clock)
-    if entry.deps is not None and (listed is None or entry.deps.seen != seen_digest(listed)):
+    if entry.deps is not None and (
+            listed is None or not hmac.compare_digest(entry.deps.seen, seen_digest(listed))):
         entry = replace(entry, deps=None)
     return Probe(entry, listed, tuple(found), clock)
 
@@ -225,7 +227,7 @@ def _unchanged(entry: Entry, found: list[files.SourceFile], skipped: list[Skippe
                          list(path_names(file.relpath, name))])
     rows.extend([file.relpath, "text", digest(file), "", False, []]
                 for file in found if file.kind != "python")
-    return inputs_digest(rows, skipped) == entry.snapshot.digest
+    return hmac.compare_digest(inputs_digest(rows, skipped), entry.snapshot.digest)
 
 
 def store_entry(store: cache.Cache, key: str, entry: Entry) -> None:
