@@ -379,3 +379,18 @@ def test_python_m_does_not_import_the_scanned_project(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert "SQL001" in proc.stdout
     assert not (project / "IMPORTED").exists()
+
+
+def test_the_report_written_inside_the_tree_is_not_scanned(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Writing the report into the scanned tree neither scans it next time nor makes the
+    next scan a changed tree (special characters in its name included)."""
+    (project / "out").mkdir()
+    # app.py and safe.py; then the first report too, once it is not the one being written.
+    for name, scanned in (("report.json", 2), ("out/rep[1] #x.json", 3)):
+        first = run(capsys, "scan", ".", "--no-deps", "--format", "json", "-o", name)
+        second = run(capsys, "scan", ".", "--no-deps", "--format", "json", "-o", name)
+        assert first[0] == second[0] == 1
+        doc = json.loads((project / name).read_text())
+        assert doc["files_scanned"] == scanned
+        assert not any(n["message"].startswith("cache") for n in doc["notices"])

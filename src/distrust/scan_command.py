@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{path}: no such file or directory")
     select = args.select if args.select is not None else list(cfg.select)
     ignore = args.ignore if args.ignore is not None else list(cfg.ignore)
-    cfg = replace(cfg, exclude=(*cfg.exclude, *args.exclude))
+    cfg = replace(cfg, exclude=(*cfg.exclude, *args.exclude,
+                                *_report_file(args.output, paths)))
     started = datetime.now(UTC).isoformat(timespec="seconds")
     cache_dir = None if args.no_cache else cache_folder(cfg)
     remember = None
@@ -49,6 +50,29 @@ def run(args: argparse.Namespace) -> int:
             return _rescan(args, cfg, paths, started, store, key, probe.hit, probe.seen)
         remember = _Remember(store, key, probe)
     return _scan(args, cfg, paths, select, ignore, started, cache_dir, remember)
+
+
+def _report_file(output: str | None, paths: Sequence[Path]) -> tuple[str, ...]:
+    """An exclude pattern for the report being written, where it and the scanned paths lie
+    below the current folder (file names then match relative to it): the scan's own report
+    is not part of what it scans, and rewriting it does not make the next scan a changed
+    tree."""
+    if not output or output == "-":
+        return ()
+    here = os.getcwd()
+    if not all(_below(os.path.abspath(p), here) for p in paths):
+        return ()
+    out = os.path.abspath(output)
+    if not _below(out, here) or out == here:
+        return ()
+    rel = os.path.relpath(out, here)
+    posix = rel.replace(os.sep, "/")
+    # Literal in gitignore syntax: special characters escaped, anchored at the top.
+    return ("/" + "".join("\\" + c if c in "\\*?[]!# " else c for c in posix),)
+
+
+def _below(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 class _Remember:
