@@ -205,9 +205,9 @@ class Cache:
             return None
         try:
             entry = TaintEntry(
-                tuple(finding_from_json(f) for f in _list(data["findings"])),
-                tuple(Notice(_str(n)) for n in _list(data["notices"])),
-                tuple(_failure(f) for f in _list(data["failures"])),
+                tuple(finding_from_json(f) for f in as_list(data["findings"])),
+                tuple(Notice(as_str(n)) for n in as_list(data["notices"])),
+                tuple(_failure(f) for f in as_list(data["failures"])),
             )
         except (CorruptEntry, KeyError, TypeError, ValueError) as err:
             self._corrupt("taint", key, str(err))
@@ -326,9 +326,9 @@ def finding_to_json(f: Finding) -> dict[str, Any]:
     return {
         "rule": f.rule, "name": f.name, "message": f.message,
         "severity": int(f.severity), "confidence": int(f.confidence),
-        "location": _loc_json(f.location), "snippet": f.snippet,
+        "location": location_to_json(f.location), "snippet": f.snippet,
         "fingerprint": f.fingerprint,
-        "steps": [[_loc_json(s.location), s.note] for s in f.steps],
+        "steps": [[location_to_json(s.location), s.note] for s in f.steps],
         "cwe": f.cwe, "suppressed": f.suppressed, "justification": f.justification,
         "fix": None if f.fix is None else {
             "description": f.fix.description,
@@ -340,101 +340,101 @@ def finding_to_json(f: Finding) -> dict[str, Any]:
 
 
 def finding_from_json(data: object) -> Finding:
-    d = _dict(data)
+    d = as_dict(data)
     fix = d["fix"]
     cwe = d["cwe"]
     ai = d["ai_authored"]
     return Finding(
-        rule=_str(d["rule"]), name=_str(d["name"]), message=_str(d["message"]),
-        severity=Severity(_int(d["severity"])), confidence=Confidence(_int(d["confidence"])),
-        location=_loc(d["location"]), snippet=_str(d["snippet"]),
-        fingerprint=_str(d["fingerprint"]),
-        steps=tuple(_step(s) for s in _list(d["steps"])),
-        cwe=None if cwe is None else _int(cwe),
-        suppressed=_bool(d["suppressed"]), justification=_str(d["justification"]),
+        rule=as_str(d["rule"]), name=as_str(d["name"]), message=as_str(d["message"]),
+        severity=Severity(as_int(d["severity"])), confidence=Confidence(as_int(d["confidence"])),
+        location=location_from_json(d["location"]), snippet=as_str(d["snippet"]),
+        fingerprint=as_str(d["fingerprint"]),
+        steps=tuple(step_from_json(s) for s in as_list(d["steps"])),
+        cwe=None if cwe is None else as_int(cwe),
+        suppressed=as_bool(d["suppressed"]), justification=as_str(d["justification"]),
         fix=None if fix is None else Fix(
-            _str(_dict(fix)["description"]),
-            tuple(_edit(e) for e in _list(_dict(fix)["edits"]))),
-        ai_authored=None if ai is None else _bool(ai),
+            as_str(as_dict(fix)["description"]),
+            tuple(_edit(e) for e in as_list(as_dict(fix)["edits"]))),
+        ai_authored=None if ai is None else as_bool(ai),
     )
 
 
 def _file_entry(d: dict[str, Any]) -> FileEntry:
     skipped = d["skipped"]
     if skipped is not None:
-        pair = _list(skipped)
+        pair = as_list(skipped)
         if len(pair) != 2:
             raise CorruptEntry("bad skipped record")
-        skipped = Skipped(_str(pair[0]), _str(pair[1]))
+        skipped = Skipped(as_str(pair[0]), as_str(pair[1]))
     return FileEntry(
-        _bool(d["parsed"]), skipped,
-        tuple(finding_from_json(f) for f in _list(d["findings"])),
-        tuple(_rule_failure(f) for f in _list(d["failures"])),
+        as_bool(d["parsed"]), skipped,
+        tuple(finding_from_json(f) for f in as_list(d["findings"])),
+        tuple(_rule_failure(f) for f in as_list(d["failures"])),
     )
 
 
-def _loc_json(loc: Location) -> list[object]:
+def location_to_json(loc: Location) -> list[object]:
     return [loc.path, loc.line, loc.column, loc.end_line, loc.end_column]
 
 
-def _loc(data: object) -> Location:
-    items = _list(data)
+def location_from_json(data: object) -> Location:
+    items = as_list(data)
     if len(items) != 5:
         raise CorruptEntry("bad location")
-    return Location(_str(items[0]), _int(items[1]), _int(items[2]), _int(items[3]),
-                    _int(items[4]))
+    return Location(as_str(items[0]), as_int(items[1]), as_int(items[2]), as_int(items[3]),
+                    as_int(items[4]))
 
 
-def _step(data: object) -> Step:
-    items = _list(data)
+def step_from_json(data: object) -> Step:
+    items = as_list(data)
     if len(items) != 2:
         raise CorruptEntry("bad step")
-    return Step(_loc(items[0]), _str(items[1]))
+    return Step(location_from_json(items[0]), as_str(items[1]))
 
 
 def _edit(data: object) -> Edit:
-    items = _list(data)
+    items = as_list(data)
     if len(items) != 6:
         raise CorruptEntry("bad edit")
-    return Edit(_str(items[0]), _int(items[1]), _int(items[2]), _int(items[3]), _int(items[4]),
-                _str(items[5]))
+    return Edit(as_str(items[0]), as_int(items[1]), as_int(items[2]), as_int(items[3]),
+                as_int(items[4]), as_str(items[5]))
 
 
 def _failure(data: object) -> tuple[str, int, str]:
-    items = _list(data)
+    items = as_list(data)
     if len(items) != 3:
         raise CorruptEntry("bad failure record")
-    return _str(items[0]), _int(items[1]), _str(items[2])
+    return as_str(items[0]), as_int(items[1]), as_str(items[2])
 
 
 _rule_failure = _failure
 
 
-def _dict(value: object) -> dict[str, Any]:
+def as_dict(value: object) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise CorruptEntry("expected an object")
     return value
 
 
-def _list(value: object) -> list[Any]:
+def as_list(value: object) -> list[Any]:
     if not isinstance(value, list):
         raise CorruptEntry("expected a list")
     return value
 
 
-def _str(value: object) -> str:
+def as_str(value: object) -> str:
     if not isinstance(value, str):
         raise CorruptEntry("expected a string")
     return value
 
 
-def _int(value: object) -> int:
+def as_int(value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise CorruptEntry("expected a number")
     return value
 
 
-def _bool(value: object) -> bool:
+def as_bool(value: object) -> bool:
     if not isinstance(value, bool):
         raise CorruptEntry("expected true or false")
     return value

@@ -15,15 +15,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from distrust.cache import CorruptEntry, digest
-from distrust.cache import _bool as as_bool
-from distrust.cache import _dict as as_dict
-from distrust.cache import _int as as_int
-from distrust.cache import _list as as_list
-from distrust.cache import _loc as loc_from_json
-from distrust.cache import _loc_json as loc_to_json
-from distrust.cache import _step as step_from_json
-from distrust.cache import _str as as_str
+from distrust.cache import (
+    CorruptEntry,
+    as_bool,
+    as_dict,
+    as_int,
+    as_list,
+    as_str,
+    digest,
+    location_from_json,
+    location_to_json,
+    step_from_json,
+)
 from distrust.model import Confidence
 from distrust.python.source import Module
 from distrust.taint.engine import Analysis, Flow, ModuleResult, analyse_project, call_words
@@ -201,9 +204,9 @@ def from_json(data: dict[str, Any]) -> Record:
 
 def _flow_json(flow: Flow) -> list[object]:
     label = flow.label
-    return [flow.kind, flow.sink, loc_to_json(flow.location), flow.snippet_line,
+    return [flow.kind, flow.sink, location_to_json(flow.location), flow.snippet_line,
             flow.function, label.origin, sorted(label.cleared), int(label.confidence),
-            [[loc_to_json(s.location), s.note] for s in label.trace], label.what]
+            [[location_to_json(s.location), s.note] for s in label.trace], label.what]
 
 
 def _flow(data: object) -> Flow:
@@ -214,7 +217,7 @@ def _flow(data: object) -> Flow:
     label = Label(as_str(origin), frozenset(as_str(c) for c in as_list(cleared)),
                   Confidence(as_int(confidence)),
                   tuple(step_from_json(s) for s in as_list(trace)), as_str(what))
-    return Flow(as_str(kind), as_str(sink), loc_from_json(location), as_int(line), label,
+    return Flow(as_str(kind), as_str(sink), location_from_json(location), as_int(line), label,
                 as_str(function))
 
 
