@@ -245,6 +245,31 @@ def test_jobs_give_byte_identical_output(tmp_path: Path, monkeypatch: pytest.Mon
     assert len(json.loads(one[1])["findings"]) == 14
 
 
+def test_jobs_counts_the_process_running_the_taint_engine(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With the taint engine in the main process, `--jobs 3` keeps three processes busy:
+    it and two workers; with pattern rules alone, three workers."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from distrust import scan
+
+    for i in range(40):
+        (tmp_path / f"mod{i:02}.py").write_text(APP if i % 3 == 0 else SAFE)
+    monkeypatch.chdir(tmp_path)
+    sizes: list[int | None] = []
+
+    def pool(max_workers: int | None = None) -> ProcessPoolExecutor:
+        sizes.append(max_workers)
+        return ProcessPoolExecutor(max_workers=max_workers)
+
+    monkeypatch.setattr(scan, "ProcessPoolExecutor", pool)
+    run(capsys, "scan", "--jobs", "3", "--no-cache", "--no-deps")
+    run(capsys, "scan", "--jobs", "3", "--no-cache", "--no-deps", "--select", "SEC,JWT")
+    run(capsys, "scan", "--jobs", "2", "--no-cache", "--no-deps")
+    assert sizes == [2, 3, 1]
+
+
 def test_console_script_and_module_entry_point(project: Path) -> None:
     for command in ([sys.executable, "-m", "distrust"],
                     [str(Path(sys.executable).with_name("distrust"))]):

@@ -113,7 +113,8 @@ def _add_scan_parser(sub: Subparsers) -> None:
     p.add_argument("--exclude", action="append", metavar="GLOB", default=[],
                    help="leave out paths matching this gitignore-style pattern (repeatable)")
     p.add_argument("-j", "--jobs", type=_jobs, metavar="N",
-                   help="worker processes (default: the number of CPUs)")
+                   help="processes to keep busy: the taint engine here, the rest in workers "
+                        "(default: the number of CPUs)")
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     p.add_argument("--no-cache", action="store_true",
                    help="neither read nor write the results cache (default: .distrust/cache "

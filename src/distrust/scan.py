@@ -311,9 +311,11 @@ def _run_files(todo: list[_Source], rules: tuple[Rule, ...], jobs: int,
                progress: Progress | None, done: int, total: int,
                taint: Callable[[list[Module]], cache.TaintEntry] | None,
                sources: list[_Source], parses: frozenset[str] = frozenset()) -> _Run:
-    """The pattern rules on the files in `todo`, in this process or in `jobs` workers; and,
+    """The pattern rules on the files in `todo`, in this process or in worker processes; and,
     when `taint` is given, the taint engine on every module of `sources` (here, while the
-    workers run the rules)."""
+    workers run the rules). `jobs` is the number of processes kept busy: with the taint
+    engine running here, `jobs - 1` workers (at least one); a worker more would only take
+    turns with this process, whose taint run is the longest part."""
     keys = {src.file.relpath: src.key for src in todo}
     if jobs <= 1 or len(todo) < PARALLEL_MIN_FILES:
         out = []
@@ -330,11 +332,12 @@ def _run_files(todo: list[_Source], rules: tuple[Rule, ...], jobs: int,
         if taint is not None:
             result.taint = taint(_modules(sources, modules, parses))
         return result
-    size = max(1, min(64, len(todo) // (jobs * 4) or 1))
+    workers = max(1, jobs - 1) if taint is not None else jobs
+    size = max(1, min(64, len(todo) // (workers * 4) or 1))
     batches = [todo[i : i + size] for i in range(0, len(todo), size)]
     codes = tuple(r.code for r in rules)
     out = []
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(_analyse_many, batch, codes) for batch in batches]
         result = _Run(out, keys)
         if taint is not None:
