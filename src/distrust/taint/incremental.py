@@ -84,22 +84,18 @@ def analyse(modules: tuple[Module, ...], spec: Spec, record: Record | None,
     only = stale(record, keys, by_path)
     if only is not None and record is not None:
         analysis = analyse_project(project, spec, only, record.known_units(only),
-                                   _answers(record, only, by_path))
+                                   _answers(record))
         if not analysis.missed:
             return merge(record, analysis, only, keys, project)
     return merge(None, analyse_project(project, spec), None, keys, project)
 
 
-def _answers(record: Record, changed: frozenset[str], modules: Mapping[str, Module]
-             ) -> dict[str, bool]:
-    """Whether each name the earlier run asked about is called somewhere: from the record
-    for the modules that stand, from the text for the others."""
+def _answers(record: Record) -> dict[str, bool]:
+    """Whether each name the earlier run asked about is called somewhere. The record's
+    answers hold for the edited modules too: `stale` accepts an edit only where they do."""
     called: set[str] = set()
-    for path, stored in record.modules.items():
-        if path in changed:
-            called |= call_words(modules[path].text)[1] & record.queried
-        else:
-            called |= stored.result.called
+    for stored in record.modules.values():
+        called |= stored.result.called
     return {name: name in called for name in record.queried}
 
 
