@@ -19,7 +19,7 @@ from functools import cache
 from distrust.model import Confidence, Location, Step
 from distrust.python.source import Module
 from distrust.taint import values as tv
-from distrust.taint.project import Function, Project, RouteParams, index, route_params
+from distrust.taint.project import Function, Project, RouteParams, route_params
 from distrust.taint.spec import ALL_KINDS, Sink, Source, Spec
 from distrust.taint.values import CLEAN, EMPTY, NOCONST, Label, Labels, Val
 
@@ -2352,10 +2352,6 @@ class Analysis:
     # Functions outside `only` that this run would have analysed and the earlier run did
     # not: the incremental result is incomplete, a full run is needed.
     missed: frozenset[str] = frozenset()
-
-
-def analyse(modules: tuple[Module, ...], spec: Spec) -> Analysis:
-    return analyse_project(index(modules), spec)
 
 
 def analyse_project(project: Project, spec: Spec, only: frozenset[str] | None = None,
