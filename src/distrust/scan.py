@@ -39,7 +39,7 @@ class ScanOutcome:
     result: ScanResult
     failures: tuple[RuleFailure, ...]
     paths: Mapping[str, Path] = field(default_factory=dict)
-    snapshot: warm.Snapshot | None = None  # what the scan read (None with an overlay)
+    snapshot: warm.Snapshot | None = None  # what the scan read (None: overlay or no cache)
     cache_notices: tuple[Notice, ...] = ()  # the cache's own, last in result.notices
 
 
@@ -257,8 +257,8 @@ def _scan(roots: Sequence[Path], config: Config, rules: Sequence[Rule], jobs: in
         failures.extend(RuleFailure("taint", path, line, message)
                         for path, line, message in taint_done.failures)
     text_digests: dict[str, str] = {}
-    text_findings, text_skipped, texts_read = _secret_findings(texts, config, rules, overlay,
-                                                               text_digests)
+    text_findings, text_skipped, texts_read = _secret_findings(
+        texts, config, rules, overlay, text_digests if store is not None else None)
     findings.extend(text_findings)
     skipped.extend(text_skipped)
     if config.secrets_allow:
@@ -267,7 +267,8 @@ def _scan(roots: Sequence[Path], config: Config, rules: Sequence[Rule], jobs: in
     findings = _number_fingerprints(findings)
     findings.sort(key=_order)
     cache_notices = tuple(store.notices) if store is not None else ()
-    snapshot = None if overlay else warm.snapshot(
+    # What the warm path of the next scan compares with: only worth hashing with a cache.
+    snapshot = None if overlay or store is None else warm.snapshot(
         [(src.file.relpath, src.text, src.name, src.is_package, src.aliases)
          for src in sources],
         [(f.relpath, text_digests.get(f.relpath, "")) for f in texts], listed_skipped,
