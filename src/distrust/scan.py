@@ -268,7 +268,7 @@ def _scan(roots: Sequence[Path], config: Config, rules: Sequence[Rule], jobs: in
     findings.sort(key=_order)
     cache_notices = tuple(store.notices) if store is not None else ()
     # What the warm path of the next scan compares with: only worth hashing with a cache.
-    snapshot = None if overlay or store is None else warm.snapshot(
+    snapshot = None if store is None else warm.snapshot(
         [(src.file.relpath, src.text, src.name, src.is_package, src.aliases)
          for src in sources],
         [(f.relpath, text_digests.get(f.relpath, "")) for f in texts], listed_skipped,
